@@ -1,0 +1,39 @@
+package io.conpool;
+
+import java.util.Locale;
+
+/** Why the pool closed a connection. Every close is counted under exactly one reason. */
+public enum CloseReason {
+
+    /** Idle longer than {@code maxIdleTime}. */
+    IDLE_TIMEOUT,
+    /** Older than {@code maxConnectionLifetime} (with its jitter). */
+    LIFETIME_EXPIRED,
+    /** Leased {@code maxConnectionUses} times. */
+    MAX_USES,
+    /** The peer closed or reset the connection while it was idle. */
+    PEER_CLOSED,
+    /** Unexpected bytes were waiting, or the caller left bytes unread or unflushed. */
+    DIRTY,
+    /** The health check said no, threw, or timed out. */
+    HEALTH_CHECK_FAILED,
+    /** An I/O error happened on the connection's streams during a lease, or the caller closed the socket. */
+    BROKEN,
+    /** The caller called {@link PooledConnection#invalidate()}. */
+    INVALIDATED,
+    /** The work given to {@code withConnection} threw. */
+    WORK_FAILED,
+    /** {@code clearEndpoint} was called. */
+    CLEARED,
+    /** Above {@code maxIdlePerEndpoint}, or closed by {@code closeIdleConnections}. */
+    IDLE_TRIMMED,
+    /** Its address dropped out of the host's DNS answer. */
+    ADDRESS_RETIRED,
+    /** The pool was closed. */
+    POOL_CLOSED;
+
+    /** Lower-case, dash-separated form used as a metric tag and in JSON, e.g. {@code idle-timeout}. */
+    public String tag() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

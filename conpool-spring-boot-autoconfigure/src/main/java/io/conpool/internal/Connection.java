@@ -1,0 +1,241 @@
+package io.conpool.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.net.ssl.SSLSocket;
+
+import io.conpool.CloseReason;
+
+/**
+ * One open socket and everything the pool knows about it. Fields without a note are touched only by the thread
+ * that holds the connection (the lessee, or the pool under the endpoint's lock while the connection is idle).
+ */
+final class Connection {
+
+    final SocketChannel channel;
+
+    /** What callers use: the channel's socket, or the TLS socket layered on it. */
+    final Socket socket;
+
+    /** {@code null} for plaintext. */
+    final SSLSocket ssl;
+
+    final InetSocketAddress remote;
+
+    final long createdNanos;
+
+    /** When the connection retires: creation + lifetime, shortened by its jitter. */
+    final long expiresAtNanos;
+
+    /** {@code clearEndpoint} generation it was created in; older ones are closed when seen. */
+    final int generation;
+
+    long lastUsedNanos;
+
+    long uses;
+
+    /** Set when the lease starts, for leak detection and lease timing. */
+    long leasedAtNanos;
+
+    /** Borrower's stack, recorded only when leak detection is on. */
+    Throwable leasedBy;
+
+    boolean leakReported;
+
+    /** Whether a caller holds it (guarded by the endpoint's lock). */
+    boolean leased;
+
+    /** Its address dropped out of DNS: close when next seen. */
+    volatile boolean retired;
+
+    /** An I/O error happened on its streams. */
+    private volatile boolean broken;
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ConnectionInput in;
+
+    private ConnectionOutput out;
+
+    private InputStream rawIn;
+
+    private ByteBuffer probe;
+
+    Connection(SocketChannel channel, SSLSocket ssl, InetSocketAddress remote, long createdNanos, long lifetimeNanos,
+            int generation) {
+        this.channel = channel;
+        this.ssl = ssl;
+        this.socket = ssl != null ? ssl : channel.socket();
+        this.remote = remote;
+        this.createdNanos = createdNanos;
+        this.lastUsedNanos = createdNanos;
+        this.expiresAtNanos = createdNanos + lifetimeNanos;
+        this.generation = generation;
+    }
+
+    ConnectionInput in() {
+        if (in == null) {
+            try {
+                in = new ConnectionInput(socket.getInputStream(), this);
+            }
+            catch (IOException ex) {
+                markBroken();
+                throw new UncheckedIOException(ex);
+            }
+        }
+        return in;
+    }
+
+    ConnectionOutput out() {
+        if (out == null) {
+            try {
+                out = new ConnectionOutput(socket.getOutputStream(), this);
+            }
+            catch (IOException ex) {
+                markBroken();
+                throw new UncheckedIOException(ex);
+            }
+        }
+        return out;
+    }
+
+    void markBroken() {
+        broken = true;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * What a returning caller left behind that forbids reuse, or {@code null} if nothing: an I/O error, unread or
+     * unflushed bytes, a socket closed or shut down behind the pool's back.
+     */
+    CloseReason leftoverOnReturn() {
+        if (closed.get()) {
+            return CloseReason.POOL_CLOSED;
+        }
+        if (broken || socket.isClosed() || socket.isInputShutdown() || socket.isOutputShutdown()) {
+            return CloseReason.BROKEN;
+        }
+        if ((in != null && in.buffered() > 0) || (out != null && out.buffered() > 0)) {
+            return CloseReason.DIRTY;
+        }
+        return null;
+    }
+
+    /**
+     * Is the idle connection still usable at the socket level? Returns {@code null} if so, otherwise why not. Costs
+     * a few system calls and never blocks on a healthy connection: a non-blocking one-byte read on the channel tells
+     * "peer closed" (end of stream or reset) from "bytes waiting" (dirty) from "nothing" (alive).
+     *
+     * <p>Under TLS, bytes waiting on the raw channel may be a close alert or TLS 1.3 post-handshake messages
+     * (session tickets), which are not user data; those are read through the TLS layer with a 1 ms timeout
+     * before judging.
+     */
+    CloseReason probe() {
+        if (closed.get()) {
+            return CloseReason.POOL_CLOSED;
+        }
+        if (broken || socket.isClosed()) {
+            return CloseReason.BROKEN;
+        }
+        if (in != null && in.buffered() > 0) {
+            return CloseReason.DIRTY;
+        }
+        try {
+            if (ssl != null && rawAvailable() > 0) {
+                return probeThroughTls();
+            }
+            return probeRaw();
+        }
+        catch (IOException ex) {
+            return CloseReason.PEER_CLOSED;
+        }
+    }
+
+    private CloseReason probeRaw() throws IOException {
+        ByteBuffer buf = probe;
+        if (buf == null) {
+            buf = probe = ByteBuffer.allocateDirect(1);
+        }
+        int n;
+        synchronized (channel.blockingLock()) {
+            channel.configureBlocking(false);
+            try {
+                n = channel.read(buf);
+            }
+            finally {
+                channel.configureBlocking(true);
+            }
+        }
+        buf.clear();
+        if (n < 0) {
+            return CloseReason.PEER_CLOSED;
+        }
+        // A byte that arrived on an idle connection is unexpected; under TLS it would also be part of a record we
+        // just took away from the TLS layer. Either way the connection cannot be trusted.
+        return n > 0 ? CloseReason.DIRTY : null;
+    }
+
+    private int rawAvailable() throws IOException {
+        if (rawIn == null) {
+            rawIn = channel.socket().getInputStream();
+        }
+        return rawIn.available();
+    }
+
+    private CloseReason probeThroughTls() throws IOException {
+        InputStream tlsIn = ssl.getInputStream();
+        if (tlsIn.available() > 0) {
+            return CloseReason.DIRTY;
+        }
+        int saved = ssl.getSoTimeout();
+        ssl.setSoTimeout(1);
+        try {
+            int b = tlsIn.read();
+            return b < 0 ? CloseReason.PEER_CLOSED : CloseReason.DIRTY;
+        }
+        catch (SocketTimeoutException ex) {
+            return null; // only handshake messages were waiting; the TLS layer consumed them
+        }
+        finally {
+            if (!socket.isClosed()) {
+                ssl.setSoTimeout(saved);
+            }
+        }
+    }
+
+    /** Closes the socket; returns {@code true} only for the one call that actually closed it. */
+    boolean close() {
+        if (!closed.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            socket.close();
+        }
+        catch (IOException ignored) {
+            // closing: nothing more to do
+        }
+        try {
+            channel.close();
+        }
+        catch (IOException ignored) {
+            // already closed with the socket
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + remote + ", uses=" + uses + "]";
+    }
+}

@@ -1,0 +1,331 @@
+package io.conpool.internal;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.conpool.ClearResult;
+import io.conpool.ConnectionPool;
+import io.conpool.ConnectionPoolListener;
+import io.conpool.ConnectionWork;
+import io.conpool.CloseReason;
+import io.conpool.Endpoint;
+import io.conpool.EndpointStats;
+import io.conpool.PoolClosedException;
+import io.conpool.PoolConfig;
+import io.conpool.PooledConnection;
+import io.conpool.Resolver;
+import io.conpool.Ticker;
+
+/**
+ * The {@link ConnectionPool} behind {@link ConnectionPool#builder()}: a map from endpoint to {@link EndpointPool},
+ * one shared {@link ConnectionFactory} and DNS cache, and a {@link Maintenance} thread pair.
+ */
+public final class DefaultConnectionPool implements ConnectionPool {
+
+    private static final Logger log = LoggerFactory.getLogger(DefaultConnectionPool.class);
+
+    private final String name;
+
+    private final PoolConfig defaults;
+
+    private final Map<String, Endpoint> named;
+
+    private final Map<Endpoint, String> namesByEndpoint = new HashMap<>();
+
+    private final Map<Endpoint, PoolConfig> overrides;
+
+    private final ConnectionPoolListener[] listeners;
+
+    private final Ticker ticker;
+
+    private final DnsCache dns;
+
+    private final ConnectionFactory factory;
+
+    private final ConcurrentHashMap<Endpoint, EndpointPool> pools = new ConcurrentHashMap<>();
+
+    private final Maintenance maintenance;
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    public DefaultConnectionPool(String name, PoolConfig defaults, Map<String, Endpoint> named,
+            Map<Endpoint, PoolConfig> overrides, List<ConnectionPoolListener> listeners, Resolver resolver,
+            Duration dnsCacheTtl, Duration dnsNegativeCacheTtl, int dnsCacheMaxSize, Ticker ticker) {
+        this.name = name;
+        this.defaults = defaults;
+        this.named = Collections.unmodifiableMap(new LinkedHashMap<>(named));
+        named.forEach((n, e) -> namesByEndpoint.putIfAbsent(e, n));
+        this.overrides = Map.copyOf(overrides);
+        this.listeners = listeners.toArray(ConnectionPoolListener[]::new);
+        this.ticker = ticker;
+        this.dns = new DnsCache(resolver, dnsCacheTtl, dnsNegativeCacheTtl, dnsCacheMaxSize, ticker,
+                this::addressesChanged);
+        this.factory = new ConnectionFactory(dns, ticker);
+        Duration sweepEvery = defaults.validationInterval();
+        for (PoolConfig c : this.overrides.values()) {
+            if (c.validationInterval().compareTo(sweepEvery) < 0) {
+                sweepEvery = c.validationInterval();
+            }
+        }
+        this.maintenance = new Maintenance(name, this, sweepEvery);
+        for (Endpoint e : this.named.values()) {
+            poolFor(e); // named endpoints are known (stats, metrics) before first use
+        }
+        maintenance.start();
+        log.debug("pool '{}' started: {} named endpoints, defaults {}", name, this.named.size(), defaults);
+    }
+
+    // ---------------------------------------------------------------- leasing
+
+    @Override
+    public PooledConnection acquire(Endpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        return acquireNanos(endpoint, config(endpoint).acquireTimeout().toNanos());
+    }
+
+    @Override
+    public PooledConnection acquire(Endpoint endpoint, Duration timeout) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout (" + timeout + ") must be positive");
+        }
+        return acquireNanos(endpoint, timeout.toNanos());
+    }
+
+    private PooledConnection acquireNanos(Endpoint endpoint, long timeoutNanos) {
+        while (true) {
+            if (closed.get()) {
+                throw new PoolClosedException("acquiring a connection to " + endpoint + ": the pool is closed");
+            }
+            Lease lease = poolFor(endpoint).acquire(timeoutNanos);
+            if (lease != null) {
+                return lease;
+            }
+            // The endpoint's pool was removed as unused just now: look it up again.
+        }
+    }
+
+    @Override
+    public <T, E extends Exception> T withConnection(Endpoint endpoint, ConnectionWork<T, E> work) throws E {
+        Objects.requireNonNull(work, "work");
+        Lease lease = (Lease) acquire(endpoint);
+        T result;
+        try {
+            result = work.apply(lease);
+        }
+        catch (Throwable t) {
+            if (!lease.isEnded()) {
+                lease.end(CloseReason.WORK_FAILED, "destroy");
+            }
+            throw t;
+        }
+        if (!lease.isEnded()) {
+            lease.close();
+        }
+        return result;
+    }
+
+    @Override
+    public void release(PooledConnection connection) {
+        Objects.requireNonNull(connection, "connection");
+        if (!(connection instanceof Lease) || ((Lease) connection).owner.pool() != this) {
+            throw new IllegalStateException("cannot release " + connection + ": it was not leased from this pool");
+        }
+        connection.close();
+    }
+
+    // ---------------------------------------------------------------- lookup and stats
+
+    @Override
+    public Optional<Endpoint> endpoint(String endpointName) {
+        return Optional.ofNullable(named.get(endpointName));
+    }
+
+    @Override
+    public Map<String, Endpoint> namedEndpoints() {
+        return named;
+    }
+
+    @Override
+    public PoolConfig config(Endpoint endpoint) {
+        PoolConfig c = overrides.get(endpoint);
+        return c != null ? c : defaults;
+    }
+
+    @Override
+    public EndpointStats stats(Endpoint endpoint) {
+        EndpointPool p = pools.get(endpoint);
+        return p != null ? p.stats() : EndpointPool.emptyStats(endpoint, namesByEndpoint.get(endpoint), config(endpoint));
+    }
+
+    @Override
+    public List<EndpointStats> allStats() {
+        List<EndpointStats> out = new ArrayList<>();
+        for (Endpoint e : named.values()) {
+            out.add(stats(e));
+        }
+        List<EndpointPool> others = new ArrayList<>();
+        for (EndpointPool p : pools.values()) {
+            if (p.name == null) {
+                others.add(p);
+            }
+        }
+        others.sort(Comparator.comparing(p -> p.endpoint.toString()));
+        for (EndpointPool p : others) {
+            out.add(p.stats());
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- management
+
+    @Override
+    public ClearResult clearEndpoint(Endpoint endpoint) {
+        EndpointPool p = pools.get(Objects.requireNonNull(endpoint, "endpoint"));
+        return p == null ? new ClearResult(endpoint, 0, 0) : p.clear();
+    }
+
+    @Override
+    public int closeIdleConnections(Endpoint endpoint) {
+        EndpointPool p = pools.get(Objects.requireNonNull(endpoint, "endpoint"));
+        return p == null ? 0 : p.closeIdle();
+    }
+
+    @Override
+    public int warm(Endpoint endpoint, int count) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        int max = config(endpoint).maxConnectionsPerEndpoint();
+        if (count < 0 || count > max) {
+            throw new IllegalArgumentException(
+                    "count (" + count + ") must be between 0 and maxConnectionsPerEndpoint (" + max + ") for " + endpoint);
+        }
+        if (closed.get()) {
+            throw new PoolClosedException("warming " + endpoint + ": the pool is closed");
+        }
+        return poolFor(endpoint).warm(count);
+    }
+
+    @Override
+    public void resetCircuit(Endpoint endpoint) {
+        EndpointPool p = pools.get(Objects.requireNonNull(endpoint, "endpoint"));
+        if (p != null) {
+            p.resetCircuit();
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (EndpointPool p : pools.values()) {
+            p.close();
+        }
+        maintenance.stop();
+        log.debug("pool '{}' closed", name);
+    }
+
+    @Override
+    public int close(Duration gracePeriod) {
+        Objects.requireNonNull(gracePeriod, "gracePeriod");
+        close();
+        long deadline = System.nanoTime() + gracePeriod.toNanos();
+        while (leasedTotal() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(10);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int forced = 0;
+        for (EndpointPool p : pools.values()) {
+            forced += p.forceCloseLeased();
+        }
+        if (forced > 0) {
+            log.warn("pool '{}' closed {} connections still leased after the {} ms grace period", name, forced,
+                    gracePeriod.toMillis());
+        }
+        return forced;
+    }
+
+    private int leasedTotal() {
+        int n = 0;
+        for (EndpointPool p : pools.values()) {
+            n += p.leasedCount();
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- internals used by Maintenance
+
+    EndpointPool poolFor(Endpoint endpoint) {
+        EndpointPool p = pools.get(endpoint);
+        if (p != null) {
+            return p;
+        }
+        return pools.computeIfAbsent(endpoint,
+                e -> new EndpointPool(e, namesByEndpoint.get(e), config(e), factory, listeners, ticker, this));
+    }
+
+    Iterable<EndpointPool> endpointPools() {
+        return pools.values();
+    }
+
+    void remove(EndpointPool p) {
+        if (pools.remove(p.endpoint, p)) {
+            log.debug("forgot unused endpoint {}", p.endpoint);
+            for (ConnectionPoolListener l : listeners) {
+                try {
+                    l.onEndpointRemoved(p.endpoint);
+                }
+                catch (RuntimeException ex) {
+                    p.listenerFailed(ex);
+                }
+            }
+        }
+    }
+
+    DnsCache dns() {
+        return dns;
+    }
+
+    Ticker ticker() {
+        return ticker;
+    }
+
+    private void addressesChanged(String host, List<InetAddress> now) {
+        HashSet<InetAddress> current = new HashSet<>(now);
+        for (EndpointPool p : pools.values()) {
+            if (p.endpoint.host().equals(host)) {
+                p.retireAddressesNotIn(current);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ConnectionPool[" + name + ", " + pools.size() + " endpoints" + (closed.get() ? ", closed" : "") + "]";
+    }
+}

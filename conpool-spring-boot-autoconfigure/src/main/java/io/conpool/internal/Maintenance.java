@@ -1,0 +1,168 @@
+package io.conpool.internal;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool's two background threads. The <em>sweeper</em> runs every validation interval and only does quick,
+ * non-blocking work: it examines every idle connection of every endpoint (expiry, liveness, surplus), reports
+ * leaks, forgets unused endpoints. Anything that may block (opening connections for min idle, refreshing DNS) goes
+ * to the <em>worker</em>, so a dead endpoint's connect timeouts never delay another endpoint's eviction. The worker
+ * thread exists only while it has work. Both stop in {@link #stop()}.
+ */
+final class Maintenance {
+
+    private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
+
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    private static final long MAX_WARM_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private final DefaultConnectionPool pool;
+
+    private final Duration interval;
+
+    private final ScheduledThreadPoolExecutor sweeper;
+
+    private final ThreadPoolExecutor worker;
+
+    private final Set<String> dnsRefreshing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private volatile long lastSweepNanos;
+
+    Maintenance(String poolName, DefaultConnectionPool pool, Duration interval) {
+        this.pool = pool;
+        this.interval = interval;
+        int id = POOLS.incrementAndGet();
+        this.sweeper = new ScheduledThreadPoolExecutor(1, r -> daemon(r, poolName + "-sweeper-" + id));
+        this.sweeper.setRemoveOnCancelPolicy(true);
+        this.sweeper.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.worker = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                r -> daemon(r, poolName + "-worker-" + id));
+        this.worker.allowCoreThreadTimeOut(true);
+    }
+
+    void start() {
+        // A first pass right away warms named endpoints' min idle at start-up.
+        sweeper.scheduleWithFixedDelay(this::sweepSafely, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    void stop() {
+        sweeper.shutdownNow();
+        worker.shutdownNow();
+        try {
+            if (!sweeper.awaitTermination(5, TimeUnit.SECONDS) || !worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("conpool maintenance threads did not stop within 5 s");
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Nanos the last sweep took (for benchmarks and tests). */
+    long lastSweepNanos() {
+        return lastSweepNanos;
+    }
+
+    private void sweepSafely() {
+        try {
+            sweep();
+        }
+        catch (Throwable t) {
+            log.error("conpool sweep failed; will try again in {} ms", interval.toMillis(), t);
+        }
+    }
+
+    /** One pass over every endpoint. */
+    void sweep() {
+        long started = System.nanoTime();
+        long now = pool.ticker().nanoTime();
+        Set<String> hosts = new HashSet<>();
+        for (EndpointPool p : pool.endpointPools()) {
+            if (now - p.lastSweepNanos < p.config.validationInterval().toNanos() && p.lastSweepNanos != 0) {
+                continue;
+            }
+            p.lastSweepNanos = now;
+            int deficit = p.sweep(now);
+            if (deficit > 0) {
+                scheduleWarm(p, now);
+            }
+            if (p.removeIfUnused(now)) {
+                pool.remove(p);
+                continue;
+            }
+            if (!p.endpoint.isIpLiteral()) {
+                hosts.add(p.endpoint.host());
+            }
+        }
+        for (String host : hosts) {
+            if (dnsRefreshing.add(host)) {
+                submit(() -> {
+                    try {
+                        pool.dns().refreshIfExpired(host);
+                    }
+                    finally {
+                        dnsRefreshing.remove(host);
+                    }
+                });
+            }
+        }
+        lastSweepNanos = System.nanoTime() - started;
+    }
+
+    /** Opens connections up to min idle on the worker, backing off after failures. */
+    private void scheduleWarm(EndpointPool p, long now) {
+        if (p.warmInFlight || now - p.nextWarmNanos < 0) {
+            return;
+        }
+        p.warmInFlight = true;
+        submit(() -> {
+            try {
+                int target = p.config.minIdlePerEndpoint();
+                while (p.reserveWarmSlot(target)) {
+                    p.addIdle(p.openForWarm());
+                }
+                p.warmFailures = 0;
+            }
+            catch (RuntimeException ex) {
+                p.warmFailures++;
+                long backoff = Math.min(MAX_WARM_BACKOFF_NANOS,
+                        Math.max(p.config.connectBackoff().toNanos(), TimeUnit.MILLISECONDS.toNanos(100))
+                                << Math.min(p.warmFailures, 20));
+                p.nextWarmNanos = pool.ticker().nanoTime() + backoff;
+                log.warn("keeping {} idle connections open to {} failed ({} in a row), next try in {} ms: {}",
+                        p.config.minIdlePerEndpoint(), p.endpoint, p.warmFailures, backoff / 1_000_000,
+                        ex.getMessage());
+            }
+            finally {
+                p.warmInFlight = false;
+            }
+        });
+    }
+
+    private void submit(Runnable task) {
+        try {
+            worker.execute(task);
+        }
+        catch (RejectedExecutionException ex) {
+            // shutting down
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}
