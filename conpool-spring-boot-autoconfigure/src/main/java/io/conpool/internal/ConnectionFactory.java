@@ -89,6 +89,13 @@ final class ConnectionFactory {
                 last = ex;
                 timedOut = false;
             }
+            catch (ConpoolException ex) {
+                throw ex;
+            }
+            catch (RuntimeException ex) {
+                // e.g. an SSLContext that cannot make sockets: not worth retrying, but never lose the slot over it
+                throw new ConnectException(endpoint, made, ex);
+            }
             log.debug("connect attempt {}/{} to {} failed: {}", attempt, attempts, endpoint, last.toString());
         }
         if (last == null) {
@@ -181,13 +188,26 @@ final class ConnectionFactory {
         else {
             params.setEndpointIdentificationAlgorithm(null);
         }
-        // SNI carries a host name only: never an IP literal.
-        params.setServerNames(isIpLiteral(name) ? List.of() : List.of(new SNIHostName(name)));
+        // SNI carries a host name only: never an IP literal (nor a name SNI cannot carry, such as one with '_').
+        params.setServerNames(sniFor(name));
         ssl.setSSLParameters(params);
         ssl.setSoTimeout(millisUntil(deadline));
         ssl.startHandshake();
         ssl.setSoTimeout(0);
         return ssl;
+    }
+
+    private static List<javax.net.ssl.SNIServerName> sniFor(String name) {
+        if (isIpLiteral(name)) {
+            return List.of();
+        }
+        try {
+            return List.of(new SNIHostName(name));
+        }
+        catch (IllegalArgumentException ex) {
+            log.debug("not sending SNI for '{}': {}", name, ex.getMessage());
+            return List.of();
+        }
     }
 
     private static boolean isIpLiteral(String name) {

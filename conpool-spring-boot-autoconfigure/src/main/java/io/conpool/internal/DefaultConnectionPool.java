@@ -112,7 +112,11 @@ public final class DefaultConnectionPool implements ConnectionPool {
             if (closed.get()) {
                 throw new PoolClosedException("acquiring a connection to " + endpoint + ": the pool is closed");
             }
-            Lease lease = poolFor(endpoint).acquire(timeoutNanos);
+            EndpointPool p = poolFor(endpoint);
+            if (closed.get()) {
+                p.close(); // created after close() swept the map: close it too, so nothing opens a socket
+            }
+            Lease lease = p.acquire(timeoutNanos);
             if (lease != null) {
                 return lease;
             }

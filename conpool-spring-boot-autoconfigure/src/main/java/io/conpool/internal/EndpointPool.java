@@ -268,9 +268,10 @@ final class EndpointPool {
         finally {
             lock.unlock();
         }
-        if (raced != null && !interrupted) {
-            return unwrap(raced); // granted at the deadline: take it
+        if (raced instanceof ConpoolException) {
+            throw (ConpoolException) raced;
         }
+        // A grant that raced with the deadline or the interrupt goes to the next waiter.
         if (raced instanceof Connection) {
             returnToPool((Connection) raced);
         }
@@ -375,14 +376,13 @@ final class EndpointPool {
     }
 
     private CloseReason runHealthCheck(Connection c, long deadline) {
-        long budgetMs = Math.min(config.healthCheckTimeout().toMillis(), (deadline - System.nanoTime()) / 1_000_000);
-        if (budgetMs <= 0) {
-            return CloseReason.HEALTH_CHECK_FAILED;
-        }
+        // Bounded by its own timeout and by what is left of the acquire's deadline.
+        long budgetMs = Math.max(1,
+                Math.min(config.healthCheckTimeout().toMillis(), (deadline - System.nanoTime()) / 1_000_000));
         Lease probeLease = new Lease(this, c, true);
         try {
             int saved = c.socket.getSoTimeout();
-            c.socket.setSoTimeout((int) Math.max(1, budgetMs));
+            c.socket.setSoTimeout((int) budgetMs);
             boolean healthy = healthCheck.isHealthy(probeLease);
             c.socket.setSoTimeout(saved);
             if (healthy && c.leftoverOnReturn() == null) {
