@@ -1,0 +1,148 @@
+package io.conpool.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+
+import io.conpool.Endpoint;
+import io.conpool.Tls;
+
+/**
+ * A loopback TLS echo server with a {@link TestCertificates} certificate. Records, per connection, the SNI host name
+ * the client sent ({@code null} when none) and the negotiated protocol. Offers TLS 1.3 and 1.2 unless told
+ * otherwise.
+ *
+ * <p>It accepts plain TCP and layers a server-mode {@link SSLSocket} on each accepted socket (rather than using an
+ * {@code SSLServerSocket}) so that a test can close the TCP connection underneath without a TLS close_notify
+ * ({@link ServerConnection#closeWithoutCloseNotify()}). {@link #stallHandshakes(boolean) stallHandshakes(true)}
+ * makes it accept TCP connections and never speak, so a client's handshake runs into its timeout.
+ */
+public final class TlsServer extends LoopbackServer {
+
+    private final TestCertificates certificates;
+
+    private volatile String[] protocols = { "TLSv1.3", "TLSv1.2" };
+
+    private volatile boolean stalling;
+
+    private final AtomicInteger handshakes = new AtomicInteger();
+
+    private final AtomicInteger handshakeFailures = new AtomicInteger();
+
+    private TlsServer(TestCertificates certificates, String bindAddress) {
+        super("tls", bindAddress);
+        this.certificates = certificates;
+    }
+
+    /** A TLS echo server on 127.0.0.1 with the {@link TestCertificates#shared() shared} certificate. */
+    public static TlsServer start() {
+        return start(TestCertificates.shared(), "127.0.0.1");
+    }
+
+    public static TlsServer start(TestCertificates certificates, String bindAddress) {
+        TlsServer server = new TlsServer(certificates, bindAddress);
+        server.startAccepting();
+        return server;
+    }
+
+    /** Protocol versions the server accepts from now on, e.g. {@code "TLSv1.2"} alone. */
+    public TlsServer protocols(String... versions) {
+        this.protocols = versions.clone();
+        return this;
+    }
+
+    /** From now on, accept TCP connections and never answer a handshake (until turned off or closed). */
+    public TlsServer stallHandshakes(boolean stall) {
+        this.stalling = stall;
+        return this;
+    }
+
+    /** Handshakes completed. */
+    public int handshakes() {
+        return handshakes.get();
+    }
+
+    /** Handshakes that failed on the server side (e.g. the client rejected the certificate). */
+    public int handshakeFailures() {
+        return handshakeFailures.get();
+    }
+
+    public TestCertificates certificates() {
+        return certificates;
+    }
+
+    /** SNI names received, one entry per completed handshake ({@code null} where none was sent). */
+    public List<String> sniNames() {
+        List<String> names = new ArrayList<>();
+        for (ServerConnection c : connections()) {
+            if (c.protocol() != null) {
+                names.add(c.sniHostName());
+            }
+        }
+        return names;
+    }
+
+    /**
+     * A TLS endpoint for {@code host} (which the test's resolver must map to this server's address) on this port,
+     * trusting the server's CA, host name verification on.
+     */
+    public Endpoint endpoint(String host) {
+        return Endpoint.of(host, port(), Tls.of(certificates.clientContext()));
+    }
+
+    /** A TLS endpoint to {@code 127.0.0.1} (an IP literal: no SNI; the certificate carries that IP). */
+    @Override
+    public Endpoint endpoint() {
+        return endpoint(host());
+    }
+
+    @Override
+    protected void serve(ServerConnection connection) throws IOException {
+        if (stalling) {
+            // Read and drop what the client sends (its ClientHello), never write a byte.
+            InputStream raw = connection.raw().getInputStream();
+            byte[] sink = new byte[4096];
+            while (raw.read(sink) >= 0) {
+                // keep draining until the client or the test closes it
+            }
+            return;
+        }
+        SSLContext context = certificates.serverContext();
+        SSLSocket ssl = (SSLSocket) context.getSocketFactory().createSocket(connection.raw(), null, true);
+        SSLParameters params = ssl.getSSLParameters();
+        params.setProtocols(protocols);
+        ssl.setSSLParameters(params);
+        try {
+            ssl.startHandshake();
+        }
+        catch (IOException ex) {
+            handshakeFailures.incrementAndGet();
+            throw ex;
+        }
+        connection.upgraded(ssl, requestedNames(ssl.getSession()));
+        handshakes.incrementAndGet();
+        connection.echoUntilClosed(() -> true);
+    }
+
+    private static List<String> requestedNames(SSLSession session) {
+        List<String> names = new ArrayList<>();
+        if (session instanceof ExtendedSSLSession) {
+            for (SNIServerName n : ((ExtendedSSLSession) session).getRequestedServerNames()) {
+                if (n instanceof SNIHostName) {
+                    names.add(((SNIHostName) n).getAsciiName());
+                }
+            }
+        }
+        return names;
+    }
+}
