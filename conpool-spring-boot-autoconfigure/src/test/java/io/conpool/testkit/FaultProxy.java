@@ -106,18 +106,18 @@ public final class FaultProxy implements AutoCloseable {
         }
         this.target = target;
         this.maxConnections = maxConnections;
-        int id = IDS.incrementAndGet();
+        String name = LoopbackServer.THREAD_PREFIX + "fault-proxy-" + IDS.incrementAndGet();
         this.listener = new ServerSocket();
         this.listener.setReuseAddress(true);
         this.listener.bind(new InetSocketAddress(bindAddress, 0), 128);
         // Fixed size with a queue: a pump of a new connection may wait a moment for a thread of a just-closed one,
         // but is never rejected, and there are never more than 2 threads per admitted connection.
         this.pumps = new ThreadPoolExecutor(2 * maxConnections, 2 * maxConnections, 1, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> daemon(r, "fault-proxy-" + id + "-pump"));
+                new LinkedBlockingQueue<>(), r -> daemon(r, name + "-pump"));
         this.pumps.allowCoreThreadTimeOut(true);
-        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "fault-proxy-" + id + "-reaper"));
+        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-reaper"));
         this.reaper.scheduleWithFixedDelay(this::closeIdleLinks, 10, 10, TimeUnit.MILLISECONDS);
-        this.acceptor = daemon(this::acceptLoop, "fault-proxy-" + id + "-accept");
+        this.acceptor = daemon(this::acceptLoop, name + "-accept");
         this.acceptor.start();
     }
 
