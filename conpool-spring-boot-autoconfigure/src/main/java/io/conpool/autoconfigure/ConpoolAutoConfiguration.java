@@ -1,0 +1,69 @@
+package io.conpool.autoconfigure;
+
+import io.conpool.ConnectionPool;
+import io.conpool.ConnectionPoolListener;
+import io.conpool.HealthCheck;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * Auto-configures one {@link ConnectionPool} from {@code conpool.*} unless the application defines its own, and
+ * closes it gracefully with the context. {@code conpool.enabled=false} turns it off.
+ *
+ * <p>Every {@link ConnectionPoolListener} bean (including the ones the metrics and health auto-configurations
+ * contribute) is registered on the pool, and every {@link ConnectionPoolBuilderCustomizer} is applied last.
+ *
+ * <p>Named endpoints with a {@code min-idle} are warmed by the pool's maintenance thread, which starts its first
+ * sweep as soon as the pool is built. Start-up does not wait for it: a backend that is down must not keep the
+ * application from starting (its failures show in the stats, metrics and health instead).
+ */
+@AutoConfiguration(after = SslAutoConfiguration.class)
+@ConditionalOnBooleanProperty(name = "conpool.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(ConpoolProperties.class)
+public final class ConpoolAutoConfiguration {
+
+    /** The pool and its closer, both backing off together when the application defines a ConnectionPool. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingBean(ConnectionPool.class)
+    static class ConnectionPoolConfiguration {
+
+        @Bean
+        ConnectionPoolShutdown conpoolShutdown(ConpoolProperties properties) {
+            return new ConnectionPoolShutdown(properties.getShutdownGracePeriod());
+        }
+
+        /** Closed by {@link ConnectionPoolShutdown} (with the grace period), not by the inferred close(). */
+        @Bean(destroyMethod = "")
+        ConnectionPool connectionPool(ConpoolProperties properties, Environment environment,
+                ObjectProvider<SslBundles> sslBundles, ConfigurableListableBeanFactory beanFactory,
+                ObjectProvider<ConnectionPoolListener> listeners,
+                ObjectProvider<ConnectionPoolBuilderCustomizer> customizers, ConnectionPoolShutdown shutdown) {
+            ConpoolPropertiesMapper mapper = new ConpoolPropertiesMapper(properties, ConfiguredValues.of(environment),
+                    sslBundles.getIfAvailable(), name -> healthCheckBean(beanFactory, name));
+            ConnectionPool.Builder builder = mapper.toBuilder();
+            listeners.orderedStream().forEach(builder::listener);
+            customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
+            ConnectionPool pool = builder.build();
+            shutdown.manage(pool);
+            return pool;
+        }
+
+        private static HealthCheck healthCheckBean(BeanFactory beanFactory, String name) {
+            if (!beanFactory.containsBean(name) || !beanFactory.isTypeMatch(name, HealthCheck.class)) {
+                return null;
+            }
+            return beanFactory.getBean(name, HealthCheck.class);
+        }
+    }
+}
