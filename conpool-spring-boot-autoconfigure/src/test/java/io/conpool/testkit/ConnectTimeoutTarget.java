@@ -44,17 +44,27 @@ public final class ConnectTimeoutTarget implements AutoCloseable {
     }
 
     /**
-     * Opens a target on 127.0.0.1.
+     * Opens a target on 127.0.0.1, on a free port.
      *
      * @throws IllegalStateException if this kernel would refuse or accept the connect instead of letting it hang
      */
     public static ConnectTimeoutTarget open() {
+        return open("127.0.0.1", 0);
+    }
+
+    /**
+     * Opens a target on that loopback address and port (0: any free port).
+     *
+     * @throws UncheckedIOException if the address and port cannot be bound
+     * @throws IllegalStateException if this kernel would refuse or accept the connect instead of letting it hang
+     */
+    public static ConnectTimeoutTarget open(String address, int port) {
         requireSilentOverflow();
         ServerSocket listener = null;
         ConnectTimeoutTarget target = null;
         try {
             listener = new ServerSocket();
-            listener.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 1);
+            listener.bind(new InetSocketAddress(InetAddress.getByName(address), port), 1);
             target = new ConnectTimeoutTarget(listener);
             target.fill();
             target.verifyHangs();
@@ -101,7 +111,7 @@ public final class ConnectTimeoutTarget implements AutoCloseable {
         return (InetSocketAddress) listener.getLocalSocketAddress();
     }
 
-    /** {@code 127.0.0.1}. */
+    /** The address it listens on, e.g. {@code 127.0.0.1}. */
     public String host() {
         return address().getAddress().getHostAddress();
     }

@@ -100,7 +100,7 @@ public final class FaultProxy implements AutoCloseable {
 
     private final AtomicLong delayedChunks = new AtomicLong();
 
-    private FaultProxy(InetSocketAddress target, InetAddress bindAddress, int maxConnections) throws IOException {
+    private FaultProxy(InetSocketAddress target, InetSocketAddress bindAddress, int maxConnections) throws IOException {
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections (" + maxConnections + ") must be at least 1");
         }
@@ -109,7 +109,7 @@ public final class FaultProxy implements AutoCloseable {
         String name = LoopbackServer.THREAD_PREFIX + "fault-proxy-" + IDS.incrementAndGet();
         this.listener = new ServerSocket();
         this.listener.setReuseAddress(true);
-        this.listener.bind(new InetSocketAddress(bindAddress, 0), 128);
+        this.listener.bind(bindAddress, 128);
         // Fixed size with a queue: a pump of a new connection may wait a moment for a thread of a just-closed one,
         // but is never rejected, and there are never more than 2 threads per admitted connection.
         this.pumps = new ThreadPoolExecutor(2 * maxConnections, 2 * maxConnections, 1, TimeUnit.SECONDS,
@@ -129,10 +129,25 @@ public final class FaultProxy implements AutoCloseable {
     /** A proxy on 127.0.0.1 forwarding to {@code target}, proxying at most {@code maxConnections} at once. */
     public static FaultProxy to(InetSocketAddress target, int maxConnections) {
         try {
-            return new FaultProxy(target, InetAddress.getByName("127.0.0.1"), maxConnections);
+            return new FaultProxy(target, new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), maxConnections);
         }
         catch (IOException ex) {
             throw new UncheckedIOException("starting a fault proxy to " + target, ex);
+        }
+    }
+
+    /**
+     * A proxy listening on a given loopback address and port (e.g. to put a server on {@code 127.0.0.1:P} when
+     * another already listens on {@code 127.0.0.2:P}).
+     *
+     * @throws UncheckedIOException if that address and port cannot be bound
+     */
+    public static FaultProxy on(String bindAddress, int port, InetSocketAddress target) {
+        try {
+            return new FaultProxy(target, new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("starting a fault proxy on " + bindAddress + ":" + port, ex);
         }
     }
 

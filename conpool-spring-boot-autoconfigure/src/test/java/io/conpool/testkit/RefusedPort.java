@@ -32,7 +32,7 @@ public final class RefusedPort {
                     s.bind(new InetSocketAddress(address, 0), 1);
                     port = s.getLocalPort();
                 }
-                if (isRefused(address, port)) {
+                if (isRefused(loopbackAddress, port)) {
                     return port;
                 }
             }
@@ -43,13 +43,17 @@ public final class RefusedPort {
         throw new IllegalStateException("found no refused port on " + loopbackAddress + " in 10 tries");
     }
 
-    private static boolean isRefused(InetAddress address, int port) throws IOException {
+    /** Whether a connect to that address and port is refused right now. */
+    public static boolean isRefused(String loopbackAddress, int port) {
         try (Socket probe = new Socket()) {
-            probe.connect(new InetSocketAddress(address, port), 1_000);
-            return false; // someone took it meanwhile
+            probe.connect(new InetSocketAddress(InetAddress.getByName(loopbackAddress), port), 1_000);
+            return false; // someone listens there
         }
         catch (java.net.ConnectException expected) {
             return true;
+        }
+        catch (IOException ex) {
+            return false; // timed out or stranger: not a clean refusal
         }
     }
 }
