@@ -406,6 +406,11 @@ final class EndpointPool {
             c = factory.open(endpoint, config, currentGeneration(), deadline);
         }
         catch (ConpoolException ex) {
+            // Count the failure first: if it opens the breaker, the waiters fail now instead of one of them being
+            // handed this slot and trying a connect the breaker already forbids.
+            if (!(ex instanceof AcquireInterruptedException)) {
+                connectFailed(ex);
+            }
             lock.lock();
             try {
                 opening--;
@@ -413,9 +418,6 @@ final class EndpointPool {
             }
             finally {
                 lock.unlock();
-            }
-            if (!(ex instanceof AcquireInterruptedException)) {
-                connectFailed(ex);
             }
             throw ex;
         }
@@ -713,10 +715,10 @@ final class EndpointPool {
             return c;
         }
         catch (ConpoolException ex) {
-            releaseReservedSlot();
             if (!(ex instanceof AcquireInterruptedException)) {
-                connectFailed(ex);
+                connectFailed(ex); // first, as in openInSlot: an opened breaker fails waiters before the slot moves
             }
+            releaseReservedSlot();
             throw ex;
         }
     }
