@@ -437,6 +437,20 @@ public class ConpoolProperties {
         /** A failed connect more recent than this, with no successful one since, makes the endpoint DOWN. */
         private Duration errorWindow = Duration.ofMinutes(1);
 
+        /**
+         * Status of an endpoint whose connections are all leased while callers wait. UP by default: exhaustion is
+         * load, not failure, and a failing status would take instances out of rotation when they are busiest.
+         */
+        private String exhaustedStatus = "UP";
+
+        public String getExhaustedStatus() {
+            return exhaustedStatus;
+        }
+
+        public void setExhaustedStatus(String exhaustedStatus) {
+            this.exhaustedStatus = exhaustedStatus;
+        }
+
         public Duration getErrorWindow() {
             return errorWindow;
         }

@@ -170,6 +170,11 @@ final class ConpoolPropertiesMapper {
         if (window == null || window.isNegative() || window.isZero()) {
             throw fail(ConpoolPropertyNames.poolWide("health.error-window"), window, "must be positive");
         }
+        String exhausted = properties.getHealth().getExhaustedStatus();
+        if (exhausted == null || exhausted.isBlank()) {
+            throw fail(ConpoolPropertyNames.poolWide("health.exhausted-status"), exhausted,
+                    "must be a health status code such as UP, OUT_OF_SERVICE or DOWN");
+        }
         List<String> protocols = properties.getTls().getProtocols();
         if (protocols != null && protocols.stream().anyMatch(s -> s == null || s.isBlank())) {
             throw fail(ConpoolPropertyNames.poolWide("tls.protocols"), protocols, "must not contain blank entries");
