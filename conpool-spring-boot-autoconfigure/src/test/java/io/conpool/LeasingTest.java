@@ -56,7 +56,7 @@ class LeasingTest {
             assertThat(s.reused()).isEqualTo(1);
             assertThat(s.hitRate()).isEqualTo(0.5);
             assertThat(s.idle()).isEqualTo(1);
-            assertThat(server.accepted()).isEqualTo(1);
+            server.assertAccepted(1);
             LeakCheck.assertNoPermitLost(pool, ep);
         }
     }
@@ -82,7 +82,7 @@ class LeasingTest {
             assertThatThrownBy(() -> pool.acquire(ep, Duration.ofMillis(100))).isInstanceOf(AcquireTimeoutException.class);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(90L, 700L);
 
-            assertThat(server.accepted()).isEqualTo(2);
+            server.assertAccepted(2);
             EndpointStats s = pool.stats(ep);
             assertThat(s.active()).isEqualTo(2);
             assertThat(s.created()).isEqualTo(2);
@@ -91,7 +91,7 @@ class LeasingTest {
             a.close();
             b.close();
             LeakCheck.assertNoPermitLost(pool, ep);
-            assertThat(server.accepted()).isEqualTo(2);
+            server.assertAccepted(2);
         }
     }
 
@@ -111,7 +111,7 @@ class LeasingTest {
             awaitPending(pool, ep, 1);
             held.close();
             assertThat(waiter.get(5, TimeUnit.SECONDS)).isSameAs(socket);
-            assertThat(server.accepted()).isEqualTo(1);
+            server.assertAccepted(1);
             LeakCheck.assertAtRest(pool, ep);
         }
     }
@@ -172,7 +172,7 @@ class LeasingTest {
             EndpointStats s = pool.stats(ep);
             assertThat(s.closed(CloseReason.WORK_FAILED)).isEqualTo(2);
             assertThat(s.idle()).isEqualTo(1);
-            assertThat(server.accepted()).isEqualTo(3);
+            server.assertAccepted(3);
             // The successful one was returned and is reused.
             try (PooledConnection c = pool.acquire(ep)) {
                 assertThat(c.socket()).isSameAs(used.get(2));

@@ -134,9 +134,27 @@ public abstract class LoopbackServer implements AutoCloseable {
         }
     }
 
-    /** Closes the listener: further connects are refused; accepted connections go on. */
+    /**
+     * Asserts that exactly {@code n} connections were accepted, waiting up to 5 s for them first (a client's connect
+     * completes in the kernel before this server's thread gets to accept it).
+     */
+    public void assertAccepted(int n) {
+        awaitAccepted(n, Duration.ofSeconds(5));
+        if (accepted.get() != n) {
+            throw new AssertionError("expected exactly " + n + " accepted connections, got " + accepted.get() + " on "
+                    + this);
+        }
+    }
+
+    /**
+     * Closes the listener and waits for the accepting thread to end: from then on connects are refused (the kernel
+     * releases a listening socket only once the thread blocked in accept has left it). Accepted connections go on.
+     */
     public void stopAccepting() {
         ServerConnection.closeQuietly(listener);
+        if (Thread.currentThread() != acceptor && acceptor.isAlive()) {
+            join(acceptor);
+        }
     }
 
     /** Closes every open connection with a FIN (after close_notify for TLS). */
@@ -158,7 +176,6 @@ public abstract class LoopbackServer implements AutoCloseable {
     public void close() {
         closed = true;
         stopAccepting();
-        join(acceptor);
         closeAll();
         for (Thread t : handlers) {
             join(t);
