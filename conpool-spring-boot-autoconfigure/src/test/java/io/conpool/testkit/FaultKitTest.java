@@ -123,6 +123,7 @@ class FaultKitTest {
             s.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             assertThat(s.getInputStream().read()).isEqualTo(-1);
+            await(() -> server.connections().get(0).isClosed(), "the server to read up to the close");
             assertThat(server.connections().get(0).received()).asString(StandardCharsets.US_ASCII).isEqualTo("hel");
             assertThat(proxy.byteLimitCloses()).isEqualTo(1);
         }
@@ -178,6 +179,8 @@ class FaultKitTest {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
             }
         }).isInstanceOf(java.net.ConnectException.class);
+        assertThat(RefusedPort.isRefused("127.0.0.2", RefusedPort.find("127.0.0.2"))).isTrue();
+        assertThat(RefusedPort.isRefused("127.0.0.1", port)).isTrue();
     }
 
     @Test

@@ -448,8 +448,8 @@ public final class FaultProxy implements AutoCloseable {
         }
         long now = System.nanoTime();
         for (Link link : snapshot()) {
-            if (now - link.lastActivityNanos > limit && link.close()) {
-                idleCloses.incrementAndGet();
+            if (now - link.lastActivityNanos > limit) {
+                link.close(idleCloses);
             }
         }
     }
@@ -524,9 +524,7 @@ public final class FaultProxy implements AutoCloseable {
                             out.write(buf, 0, allowed);
                             out.flush();
                         }
-                        if (close()) {
-                            byteLimitCloses.incrementAndGet();
-                        }
+                        close(byteLimitCloses);
                         return;
                     }
                     out.write(buf, 0, n);
@@ -559,19 +557,28 @@ public final class FaultProxy implements AutoCloseable {
                 return false;
             }
             halfClosed = true;
+            halfCloses.incrementAndGet(); // counted before the client can see it
             try {
                 client.shutdownOutput();
-                halfCloses.incrementAndGet();
                 return true;
             }
             catch (IOException ex) {
+                halfCloses.decrementAndGet();
                 return false;
             }
         }
 
         boolean close() {
+            return close(null);
+        }
+
+        /** Closes with a FIN; counts the close in {@code reason} (if given) before the client can see it. */
+        boolean close(AtomicLong reason) {
             if (!closed.compareAndSet(false, true)) {
                 return false;
+            }
+            if (reason != null) {
+                reason.incrementAndGet();
             }
             closeQuietly(client);
             closeQuietly(upstream);
