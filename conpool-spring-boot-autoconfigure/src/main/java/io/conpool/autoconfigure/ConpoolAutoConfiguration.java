@@ -8,12 +8,12 @@ import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
@@ -29,7 +29,7 @@ import org.springframework.core.env.Environment;
  * application from starting (its failures show in the stats, metrics and health instead).
  */
 @AutoConfiguration(after = SslAutoConfiguration.class)
-@ConditionalOnBooleanProperty(name = "conpool.enabled", matchIfMissing = true)
+@Conditional(OnConpoolEnabledCondition.class)
 @EnableConfigurationProperties(ConpoolProperties.class)
 public final class ConpoolAutoConfiguration {
 

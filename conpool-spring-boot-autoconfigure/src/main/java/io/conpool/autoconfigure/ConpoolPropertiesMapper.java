@@ -46,6 +46,8 @@ final class ConpoolPropertiesMapper {
     /** Special health-check value that turns an inherited pool-wide health check off for one endpoint. */
     static final String NO_HEALTH_CHECK = "none";
 
+    private static final Pattern ISO_DURATION = Pattern.compile("(?<![\\w-])-?P(?:\\d+D)?(?:T[-\\d.HMS]+)?(?![\\w-])");
+
     private static final Pattern BARE_NUMBER = Pattern.compile("[-+]?\\d+");
 
     private static final List<String> POOL_WIDE_DURATIONS = List.of("connection-timeout", "acquire-timeout",
@@ -394,7 +396,25 @@ final class ConpoolPropertiesMapper {
             reason = reason.replaceAll("(?<![\\w.-])" + Pattern.quote(en.getKey()) + "(?![\\w-])",
                     Matcher.quoteReplacement(en.getValue()));
         }
-        return fail(path, ex.value(), reason);
+        return fail(path, ex.value(), readableDurations(reason));
+    }
+
+    /** The core prints durations in ISO-8601 ({@code PT20S}); the user wrote {@code 20s}. */
+    private static String readableDurations(String text) {
+        Matcher m = ISO_DURATION.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String replacement;
+            try {
+                replacement = DurationFormat.format(Duration.parse(m.group()));
+            }
+            catch (RuntimeException ex) {
+                replacement = m.group();
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     private InvalidConpoolPropertyException fail(String property, Object boundValue, String reason) {
