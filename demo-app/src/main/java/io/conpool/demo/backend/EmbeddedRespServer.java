@@ -112,10 +112,13 @@ public final class EmbeddedRespServer implements AutoCloseable {
         serverSocket = socket;
         // Core size = max size with core time-out: threads exist only while clients are connected, never more than
         // maxClients of them, and a client whose slot was just freed never meets a rejection.
+        // Thread names carry the port: several servers may live in one JVM (tests), and each must be told apart.
+        String prefix = "resp-backend-" + socket.getLocalPort() + "-";
         handlers = new ThreadPoolExecutor(maxClients, maxClients, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                daemonThreads("resp-backend-client-"));
+                daemonThreads(prefix + "client-"));
         handlers.allowCoreThreadTimeOut(true);
-        acceptor = daemonThreads("resp-backend-accept-").newThread(this::acceptLoop);
+        acceptor = new Thread(this::acceptLoop, prefix + "accept");
+        acceptor.setDaemon(true);
         acceptor.start();
         logger.info("Embedded RESP backend listening on {}:{}", bindAddress.getHostAddress(), port());
     }

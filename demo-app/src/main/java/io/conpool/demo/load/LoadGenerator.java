@@ -44,6 +44,10 @@ public final class LoadGenerator implements AutoCloseable {
 
     private final ThreadPoolExecutor workers;
 
+    private final String prefix;
+
+    private static final AtomicInteger generatorNumber = new AtomicInteger();
+
     private final Semaphore oneRunAtATime = new Semaphore(1);
 
     public LoadGenerator(ConnectionPool pool, LoadProperties limits) {
@@ -51,14 +55,20 @@ public final class LoadGenerator implements AutoCloseable {
         this.pool = pool;
         this.limits = limits;
         AtomicInteger threadNumber = new AtomicInteger();
+        this.prefix = "demo-load-" + generatorNumber.incrementAndGet() + "-";
         this.workers = new ThreadPoolExecutor(limits.getMaxConcurrency(), limits.getMaxConcurrency(), 30,
                 TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "demo-load-" + threadNumber.incrementAndGet());
+                    Thread thread = new Thread(runnable, prefix + threadNumber.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
                 });
         // Threads exist only while a run needs them.
         this.workers.allowCoreThreadTimeOut(true);
+    }
+
+    /** Prefix of this generator's thread names ({@code demo-load-<n>-}). */
+    public String threadNamePrefix() {
+        return prefix;
     }
 
     /** The bounds requests are checked against. */
