@@ -64,6 +64,7 @@ public final class ConnectTimeoutTarget implements AutoCloseable {
         ConnectTimeoutTarget target = null;
         try {
             listener = new ServerSocket();
+            listener.setReuseAddress(true); // a TIME_WAIT connection on that port must not block a chosen port
             listener.bind(new InetSocketAddress(InetAddress.getByName(address), port), 1);
             target = new ConnectTimeoutTarget(listener);
             target.fill();
