@@ -1,13 +1,16 @@
 /*
- * The demo page: polls /actuator/conpool every second, keeps two minutes of samples per endpoint, and draws them
+ * The demo page: polls /actuator/conpool twice a second, keeps two minutes of samples per endpoint, and draws them
  * with chart.js. Buttons call DELETE /actuator/conpool/{name} (clear), POST /api/load and PUT/GET /api/keys/{key}.
  * All URLs are relative, so the page also works under a context path.
  */
 (function () {
   'use strict';
 
-  var POLL_MS = 1000;
+  var POLL_MS = 500;
+  /** Charts span the time since the page opened, at least MIN_WINDOW_MS and at most WINDOW_MS (history kept). */
+  var MIN_WINDOW_MS = 20 * 1000;
   var WINDOW_MS = 120 * 1000;
+  var pageOpened = Date.now();
   var COLORS = { active: '#2563eb', idle: '#16a34a', pending: '#dc2626', throughput: '#7c3aed', hitrate: '#ea580c' };
 
   /** Per endpoint key: { card, samples: [{ t, active, idle, pending, max, acquires, throughput, hitRate }] }. */
@@ -145,8 +148,13 @@
     };
   }
 
+  function chartWindow(now) {
+    return Math.min(WINDOW_MS, Math.max(MIN_WINDOW_MS, now - pageOpened));
+  }
+
   function render(entry, e, now) {
     var card = entry.card;
+    var windowMs = chartWindow(now);
     var s = e.stats;
     card.querySelector('.name').textContent = e.name || e.endpoint;
     card.querySelector('.address').textContent = e.name ? e.endpoint : '';
@@ -165,18 +173,18 @@
     setStat(card, 'acquireTimeouts', s.acquireTimeouts);
 
     lineChart(card.querySelector('[data-chart="connections"]'), {
-      now: now, windowMs: WINDOW_MS, yMin: s.maxConnections,
+      now: now, windowMs: windowMs, yMin: s.maxConnections,
       reference: { value: s.maxConnections, label: 'max ' + s.maxConnections },
       series: [series(entry, 'active', 'active', COLORS.active), series(entry, 'idle', 'idle', COLORS.idle),
         series(entry, 'pending', 'pending', COLORS.pending)]
     });
     lineChart(card.querySelector('[data-chart="throughput"]'), {
-      now: now, windowMs: WINDOW_MS, yMin: 10,
+      now: now, windowMs: windowMs, yMin: 10,
       format: function (v) { return v >= 1000 ? (v / 1000).toFixed(1) + 'k' : String(Math.round(v)); },
       series: [series(entry, 'throughput', 'acquires/s', COLORS.throughput)]
     });
     lineChart(card.querySelector('[data-chart="hitrate"]'), {
-      now: now, windowMs: WINDOW_MS, yMax: 1, format: percent,
+      now: now, windowMs: windowMs, yMax: 1, format: percent,
       series: [series(entry, 'hitRate', 'hit rate', COLORS.hitrate)]
     });
   }
