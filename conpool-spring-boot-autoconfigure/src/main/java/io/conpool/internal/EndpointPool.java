@@ -22,6 +22,7 @@ import io.conpool.AcquireTimeoutException;
 import io.conpool.CircuitState;
 import io.conpool.ClearResult;
 import io.conpool.CloseReason;
+import io.conpool.ConnectTimeoutException;
 import io.conpool.ConnectionPoolListener;
 import io.conpool.ConpoolException;
 import io.conpool.Endpoint;
@@ -177,8 +178,15 @@ final class EndpointPool {
             return lease;
         }
         catch (ConpoolException ex) {
-            acquireFailed(ex);
-            throw ex;
+            ConpoolException reported = ex;
+            if (ranOutOfTimeBeforeConnecting(ex)) {
+                // Granted a slot too late to try a connect: this caller's wait timed out; the endpoint did nothing.
+                acquireTimeouts.increment();
+                reported = new AcquireTimeoutException(endpoint, Duration.ofNanos(timeoutNanos),
+                        " (the time ran out before a connection could be opened)");
+            }
+            acquireFailed(reported);
+            throw reported;
         }
         finally {
             if (probe && !success && breaker.state() == CircuitState.HALF_OPEN) {
@@ -407,8 +415,9 @@ final class EndpointPool {
         }
         catch (ConpoolException ex) {
             // Count the failure first: if it opens the breaker, the waiters fail now instead of one of them being
-            // handed this slot and trying a connect the breaker already forbids.
-            if (!(ex instanceof AcquireInterruptedException)) {
+            // handed this slot and trying a connect the breaker already forbids. A caller whose deadline passed
+            // before any attempt says nothing about the endpoint: no error, no breaker failure.
+            if (!(ex instanceof AcquireInterruptedException) && !ranOutOfTimeBeforeConnecting(ex)) {
                 connectFailed(ex);
             }
             lock.lock();
@@ -461,6 +470,11 @@ final class EndpointPool {
         c.uses = 1;
         startLease(c);
         return new Lease(this, c, false);
+    }
+
+    /** The connect gave up before its first attempt because the caller's deadline had already passed. */
+    private static boolean ranOutOfTimeBeforeConnecting(ConpoolException ex) {
+        return ex instanceof ConnectTimeoutException && ((ConnectTimeoutException) ex).attempts() == 0;
     }
 
     private void startLease(Connection c) {
