@@ -8,13 +8,16 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -69,7 +72,16 @@ class DemoPageBrowserTest {
         try {
             driver = new ChromeDriver(service, options);
             driver.manage().timeouts().pageLoadTimeout(WAIT).scriptTimeout(WAIT);
-            exercisePage(driver);
+            try {
+                exercisePage(driver);
+            }
+            catch (RuntimeException | AssertionError ex) {
+                // What the page showed when it went wrong, to read next to the surefire report.
+                screenshot(driver, "target/demo-page-failure.png");
+                Files.writeString(Paths.get("target/demo-page-failure.txt"),
+                        driver.findElement(By.tagName("body")).getText());
+                throw ex;
+            }
         }
         finally {
             if (driver != null) {
@@ -81,7 +93,9 @@ class DemoPageBrowserTest {
     }
 
     private void exercisePage(WebDriver driver) throws IOException {
+        // The page redraws its charts and stats on every poll: an element found a moment ago may be gone.
         WebDriverWait wait = new WebDriverWait(driver, WAIT, Duration.ofMillis(200));
+        wait.ignoring(StaleElementReferenceException.class);
         driver.get("http://localhost:" + port + "/");
         assertThat(driver.getTitle()).isEqualTo("conpool demo");
 
@@ -108,14 +122,19 @@ class DemoPageBrowserTest {
         wait.until(d -> Long.parseLong(stat(card, "reused")) >= reusedBefore + 2_900);
         wait.until(d -> points(card, "hitrate", "hit rate") >= 1 && points(card, "throughput", "acquires/s") >= 2);
         wait.until(d -> points(card, "connections", "active") >= 3 && points(card, "connections", "idle") >= 3);
-        assertThat(stat(card, "hitRate")).isNotEqualTo("0%");
-        assertThat(card.findElements(By.cssSelector("svg[data-chart='connections'] text.legend")))
-                .extracting(WebElement::getText).anyMatch(text -> text.startsWith("idle "));
+        wait.until(d -> !"0%".equals(stat(card, "hitRate")));
+        wait.until(d -> card.findElements(By.cssSelector("svg[data-chart='connections'] text.legend")).stream()
+                .anyMatch(legend -> legend.getText().startsWith("idle ")));
         screenshot(driver, "target/demo-page-after-load.png");
 
         // "clear" closes the idle connections: idle drops to 0 and the closed count rises.
-        int idleBefore = Integer.parseInt(stat(card, "idle"));
-        long closedBefore = Long.parseLong(stat(card, "closed"));
+        // Idle and closed read in one script, so both come from the same poll: the pool's sweep may trim idle
+        // connections at any moment (closing some), and only a consistent pair makes the sum below exact.
+        List<?> pair = (List<?>) ((JavascriptExecutor) driver).executeScript("var card = arguments[0];"
+                + "return [card.querySelector(\"[data-stat='idle'] .value\").textContent,"
+                + " card.querySelector(\"[data-stat='closed'] .value\").textContent];", card);
+        int idleBefore = Integer.parseInt((String) pair.get(0));
+        long closedBefore = Long.parseLong((String) pair.get(1));
         assertThat(idleBefore).isPositive();
         card.findElement(By.cssSelector("button.clear")).click();
         WebElement cleared = card.findElement(By.cssSelector(".clear-result"));
