@@ -18,7 +18,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.conpool.testkit.EchoServer;
 import io.conpool.testkit.LeakCheck;
+import io.conpool.testkit.LoopbackServer;
 import io.conpool.testkit.ServerConnection;
+import io.conpool.testkit.TcpStates;
+import io.conpool.testkit.TlsServer;
 import io.conpool.testkit.Wire;
 
 /** Management calls and shutdown: clearEndpoint, closeIdleConnections, warm, close with waiters and leases. */
@@ -229,6 +232,82 @@ class LifecycleTest {
             assertThat(s.closed(CloseReason.POOL_CLOSED)).isEqualTo(1);
             assertThat(s.closed()).isEqualTo(1);
             LeakCheck.assertAtRest(pool, ep);
+        }
+    }
+
+    @Test
+    void closeWithGracePeriodEndsEvenIfAPlainLeaseIsStuckWritingToAPeerThatStoppedReading() throws Exception {
+        try (EchoServer server = EchoServer.start().reading(false)) {
+            closeWithGraceEndsWhileALeaseIsStuckInAWrite(server, server.endpoint());
+        }
+    }
+
+    @Test
+    void closeWithGracePeriodEndsEvenIfATlsLeaseIsStuckWritingToAPeerThatStoppedReading() throws Exception {
+        // A TLS close first sends close_notify, which needs the TLS record lock the stuck writer holds.
+        try (TlsServer server = TlsServer.start().reading(false)) {
+            closeWithGraceEndsWhileALeaseIsStuckInAWrite(server, server.endpoint());
+        }
+    }
+
+    private void closeWithGraceEndsWhileALeaseIsStuckInAWrite(LoopbackServer server, Endpoint ep) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            ConnectionPool pool = leaks.track(ConnectionPool.builder());
+            PooledConnection c = pool.acquire(ep);
+            Socket socket = c.socket();
+            Future<Object> writer = threads.submit(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                for (int i = 0; i < 4096; i++) { // 256 MiB: far more than the socket buffers hold
+                    c.out().write(chunk);
+                }
+                return null;
+            });
+            // Wait until the writer is stuck: the kernel's send queue is full and stops growing.
+            long[] last = { -1 };
+            ExpiryTest.awaitTrue(() -> {
+                ExpiryTest.sleep(50);
+                long queued = TcpStates.find(socket.getLocalPort(), socket.getPort()).orElseThrow().sendQueue();
+                boolean stuck = queued > 0 && queued == last[0];
+                last[0] = queued;
+                return stuck;
+            });
+            assertThat(writer.isDone()).isFalse();
+
+            long t0 = System.nanoTime();
+            Future<Integer> closing = threads.submit(() -> pool.close(Duration.ofMillis(200)));
+            assertThat(getOrDumpThreads(closing)).as("leases closed at the end of the grace period").isEqualTo(1);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(2_000);
+            assertThatThrownBy(() -> writer.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(java.io.IOException.class);
+            assertThat(socket.isClosed()).isTrue();
+            c.close(); // the late return finds the connection closed already
+            EndpointStats s = pool.stats(ep);
+            assertThat(s.closed(CloseReason.POOL_CLOSED)).isEqualTo(1);
+            LeakCheck.assertAtRest(pool, ep);
+        }
+        finally {
+            threads.shutdownNow();
+            assertThat(threads.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    /** The future's value within 5 s; on timeout, fails with every thread's stack (where is it stuck?). */
+    private static <T> T getOrDumpThreads(Future<T> future) throws Exception {
+        try {
+            return future.get(5, TimeUnit.SECONDS);
+        }
+        catch (java.util.concurrent.TimeoutException ex) {
+            StringBuilder dump = new StringBuilder("no result within 5 s; threads in conpool code:\n");
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                if (java.util.Arrays.stream(stack).noneMatch(e -> e.getClassName().startsWith("io.conpool"))) {
+                    return;
+                }
+                dump.append(t.getName()).append('\n');
+                for (StackTraceElement e : stack) {
+                    dump.append("    ").append(e).append('\n');
+                }
+            });
+            throw new AssertionError(dump.toString(), ex);
         }
     }
 }

@@ -214,6 +214,21 @@ final class Connection {
         }
     }
 
+    /**
+     * Closes the TCP channel under the connection, without any TLS goodbye, so a lessee blocked reading or writing
+     * on it fails at once. For closing a connection that another thread still holds: a TLS close first sends
+     * close_notify, which needs the TLS record lock a blocked writer holds, so it would wait for that write, forever if
+     * the peer stopped reading. {@link #close()} is still called afterwards and does the counting.
+     */
+    void abortChannel() {
+        try {
+            channel.close();
+        }
+        catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
     /** Closes the socket; returns {@code true} only for the one call that actually closed it. */
     boolean close() {
         if (!closed.compareAndSet(false, true)) {

@@ -906,6 +906,7 @@ final class EndpointPool {
             lock.unlock();
         }
         for (Connection c : out) {
+            c.abortChannel(); // its lessee may be stuck in I/O: a TLS close would wait for it
             destroy(c, CloseReason.POOL_CLOSED);
         }
         return out.size();

@@ -17,6 +17,8 @@ public final class EchoServer extends LoopbackServer {
 
     private volatile boolean echoing = true;
 
+    private volatile boolean reading = true;
+
     private EchoServer(String bindAddress) {
         super("echo", bindAddress);
     }
@@ -39,8 +41,21 @@ public final class EchoServer extends LoopbackServer {
         return this;
     }
 
+    /**
+     * Whether connections accepted from now on are read at all. When off, the server holds them open and reads
+     * nothing, so what a client writes piles up in the socket buffers until its writes block.
+     */
+    public EchoServer reading(boolean read) {
+        this.reading = read;
+        return this;
+    }
+
     @Override
     protected void serve(ServerConnection connection) throws IOException {
+        if (!reading) {
+            connection.holdWithoutReading(this::isServerClosed);
+            return;
+        }
         connection.echoUntilClosed(() -> echoing);
     }
 }

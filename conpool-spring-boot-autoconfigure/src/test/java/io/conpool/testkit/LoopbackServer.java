@@ -66,6 +66,11 @@ public abstract class LoopbackServer implements AutoCloseable {
      */
     protected abstract void serve(ServerConnection connection) throws IOException;
 
+    /** Whether {@link #close()} was called. */
+    protected final boolean isServerClosed() {
+        return closed;
+    }
+
     /** The address it listens on, e.g. {@code 127.0.0.1}. */
     public String host() {
         return listener.getInetAddress().getHostAddress();

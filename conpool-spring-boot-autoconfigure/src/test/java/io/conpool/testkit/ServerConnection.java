@@ -172,6 +172,19 @@ public final class ServerConnection {
         }
     }
 
+    /** Holds the connection open without reading from it (the client's writes pile up) until it is closed. */
+    void holdWithoutReading(java.util.function.BooleanSupplier serverClosed) {
+        while (!closed && !serverClosed.getAsBoolean()) {
+            try {
+                Thread.sleep(5);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     void markClosed() {
         closed = true;
     }

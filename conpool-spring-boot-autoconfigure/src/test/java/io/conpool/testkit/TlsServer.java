@@ -35,6 +35,8 @@ public final class TlsServer extends LoopbackServer {
 
     private volatile boolean stalling;
 
+    private volatile boolean reading = true;
+
     private final AtomicInteger handshakes = new AtomicInteger();
 
     private final AtomicInteger handshakeFailures = new AtomicInteger();
@@ -64,6 +66,15 @@ public final class TlsServer extends LoopbackServer {
     /** From now on, accept TCP connections and never answer a handshake (until turned off or closed). */
     public TlsServer stallHandshakes(boolean stall) {
         this.stalling = stall;
+        return this;
+    }
+
+    /**
+     * Whether connections accepted from now on are read after the handshake. When off, the server completes the
+     * handshake, then holds the connection open and reads nothing, so the client's writes pile up until they block.
+     */
+    public TlsServer reading(boolean read) {
+        this.reading = read;
         return this;
     }
 
@@ -131,6 +142,10 @@ public final class TlsServer extends LoopbackServer {
         }
         connection.upgraded(ssl, requestedNames(ssl.getSession()));
         handshakes.incrementAndGet();
+        if (!reading) {
+            connection.holdWithoutReading(this::isServerClosed);
+            return;
+        }
         connection.echoUntilClosed(() -> true);
     }
 
