@@ -143,8 +143,9 @@ final class ConpoolPropertiesMapper {
         if (p.getMaxPendingAcquires() != null) {
             b.maxPendingAcquires(p.getMaxPendingAcquires());
         }
-        if (p.getHealthCheck() != null) {
-            b.healthCheck(healthCheck(p.getHealthCheck(), ConpoolPropertyNames.poolWide("health-check")));
+        String healthCheck = unlessBlank(p.getHealthCheck());
+        if (healthCheck != null) {
+            b.healthCheck(healthCheck(healthCheck, ConpoolPropertyNames.poolWide("health-check")));
         }
         applyCircuitBreaker(p.getCircuitBreaker(), b, null);
         return b.build();
@@ -181,7 +182,7 @@ final class ConpoolPropertiesMapper {
         if (protocols != null && protocols.stream().anyMatch(s -> s == null || s.isBlank())) {
             throw fail(ConpoolPropertyNames.poolWide("tls.protocols"), protocols, "must not contain blank entries");
         }
-        String bundle = properties.getTls().getBundle();
+        String bundle = unlessBlank(properties.getTls().getBundle());
         if (bundle != null) {
             sslContext(bundle, ConpoolPropertyNames.poolWide("tls.bundle"));
         }
@@ -232,19 +233,21 @@ final class ConpoolPropertiesMapper {
     }
 
     private Tls tls(String name, EndpointTls t) {
-        boolean enabled = t.getEnabled() != null ? t.getEnabled() : (t.getBundle() != null || t.getServerName() != null);
+        String ownBundle = unlessBlank(t.getBundle());
+        String serverName = unlessBlank(t.getServerName());
+        boolean enabled = t.getEnabled() != null ? t.getEnabled() : (ownBundle != null || serverName != null);
         if (!enabled) {
-            checkTlsOff(name, "bundle", t.getBundle());
-            checkTlsOff(name, "server-name", t.getServerName());
+            checkTlsOff(name, "bundle", ownBundle);
+            checkTlsOff(name, "server-name", serverName);
             checkTlsOff(name, "verify-hostname", t.getVerifyHostname());
             checkTlsOff(name, "protocols", t.getProtocols());
             return null;
         }
         Tls.Builder b = Tls.builder();
-        String bundleName = t.getBundle();
+        String bundleName = ownBundle;
         String bundlePath = ConpoolPropertyNames.endpoint(name, "tls.bundle");
         if (bundleName == null) {
-            bundleName = properties.getTls().getBundle();
+            bundleName = unlessBlank(properties.getTls().getBundle());
             bundlePath = ConpoolPropertyNames.poolWide("tls.bundle");
         }
         List<String> protocols = t.getProtocols();
@@ -269,7 +272,7 @@ final class ConpoolPropertiesMapper {
                 "tls.protocols", protocolsPath);
         List<String> offered = protocols;
         return inScope(paths, () -> {
-            b.serverName(t.getServerName()).verifyHostname(verifyHostname);
+            b.serverName(serverName).verifyHostname(verifyHostname);
             if (offered != null && !offered.isEmpty()) {
                 if (offered.stream().anyMatch(s -> s == null || s.isBlank())) {
                     throw new InvalidConfigException("tls.protocols", offered, "must not contain blank entries");
@@ -337,9 +340,10 @@ final class ConpoolPropertiesMapper {
         o.apply("healthCheckTimeout", e.getHealthCheckTimeout(), b::healthCheckTimeout);
         o.apply("maxPendingAcquires", e.getMaxPendingAcquires(), b::maxPendingAcquires);
         o.apply("leakDetectionThreshold", e.getLeakDetectionThreshold(), b::leakDetectionThreshold);
-        if (e.getHealthCheck() != null) {
-            o.mark("healthCheck", e.getHealthCheck());
-            b.healthCheck(healthCheck(e.getHealthCheck(), ConpoolPropertyNames.endpoint(name, "health-check")));
+        String healthCheck = unlessBlank(e.getHealthCheck());
+        if (healthCheck != null) {
+            o.mark("healthCheck", healthCheck);
+            b.healthCheck(healthCheck(healthCheck, ConpoolPropertyNames.endpoint(name, "health-check")));
         }
         applyCircuitBreaker(e.getCircuitBreaker(), b, o);
         return b.build();
@@ -357,16 +361,20 @@ final class ConpoolPropertiesMapper {
         if (NO_HEALTH_CHECK.equals(name)) {
             return null;
         }
-        if (name.isBlank()) {
-            throw fail(path, name, "must name a health check: " + HealthChecks.builtInNames()
-                    + ", the name of a HealthCheck bean, or '" + NO_HEALTH_CHECK + "'");
-        }
         HealthCheck check = HealthChecks.builtIn(name).orElseGet(() -> healthCheckBeans.apply(name));
         if (check == null) {
             throw fail(path, name, "names neither a built-in health check " + HealthChecks.builtInNames()
                     + " nor a HealthCheck bean");
         }
         return check;
+    }
+
+    /**
+     * Optional names (health check, SSL bundle, server name) left empty, as in {@code health-check:} with nothing
+     * after it in YAML, mean "not set", like leaving the key out.
+     */
+    private static String unlessBlank(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     // ------------------------------------------------------------------ errors

@@ -74,7 +74,6 @@ class ConpoolBadConfigurationTests {
                 pool("shutdown-grace-period", "-1s"),
                 pool("shutdown-grace-period", "5"),
                 pool("health-check", "no-such-check"),
-                pool("health-check", " "),
                 pool("name", " "),
                 pool("enabled", "perhaps"),
                 // circuit breaker
@@ -209,6 +208,20 @@ class ConpoolBadConfigurationTests {
                 .contains("Property: conpool.circuit-breaker.max-open-duration")
                 .contains("Value: \"1m\"")
                 .contains("must not be shorter than conpool.endpoints.a.circuit-breaker.open-duration (2m)"));
+    }
+
+    @Test
+    void emptyOptionalNamesMeanNotSet() {
+        runner.withPropertyValues("conpool.health-check=", "conpool.tls.bundle=", "conpool.endpoints.a.host=127.0.0.1",
+                "conpool.endpoints.a.port=6379", "conpool.endpoints.a.health-check=", "conpool.endpoints.a.tls.bundle=",
+                "conpool.endpoints.a.tls.server-name=")
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                io.conpool.ConnectionPool pool = context.getBean(io.conpool.ConnectionPool.class);
+                io.conpool.Endpoint a = pool.endpoint("a").orElseThrow();
+                assertThat(a.isTls()).isFalse();
+                assertThat(pool.config(a).healthCheck()).isEmpty();
+            });
     }
 
     @Test

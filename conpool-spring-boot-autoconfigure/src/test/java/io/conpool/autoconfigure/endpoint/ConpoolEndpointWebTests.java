@@ -65,6 +65,7 @@ class ConpoolEndpointWebTests {
         HttpResponse<String> index = get("/actuator");
         assertThat(index.body()).doesNotContain("conpool");
         HttpResponse<String> health = get("/actuator/health");
+        System.out.println("GET /actuator/health\n" + health.body());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"conpool\"").contains("\"cache\"").doesNotContain(SECRET_HOST)
             .doesNotContain(String.valueOf(server.port()));
