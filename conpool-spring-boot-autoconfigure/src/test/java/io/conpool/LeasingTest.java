@@ -117,6 +117,67 @@ class LeasingTest {
     }
 
     @Test
+    void namedEndpointsAndPerEndpointSettings() {
+        try (EchoServer small = EchoServer.start(); EchoServer big = EchoServer.start()) {
+            ConnectionPool pool = leaks.track(ConnectionPool.builder().config(config(4).build())
+                    .endpoint("small", small.endpoint(), config(1).build())
+                    .endpoint("big", big.endpoint()));
+            assertThat(pool.namedEndpoints()).containsOnlyKeys("small", "big");
+            assertThat(pool.endpoint("small")).contains(small.endpoint());
+            assertThat(pool.config(small.endpoint()).maxConnectionsPerEndpoint()).isEqualTo(1);
+            assertThat(pool.config(big.endpoint()).maxConnectionsPerEndpoint()).isEqualTo(4);
+            assertThat(pool.allStats()).extracting(EndpointStats::name).containsExactly("small", "big");
+            try (PooledConnection c = pool.acquire("small")) {
+                assertThat(c.endpoint()).isEqualTo(small.endpoint());
+                assertThat(Wire.echo(c, "named")).isEqualTo("named");
+                assertThatThrownBy(() -> pool.acquire(small.endpoint(), Duration.ofMillis(100)))
+                        .isInstanceOf(AcquireTimeoutException.class);
+            }
+            assertThat(pool.stats(small.endpoint()).name()).isEqualTo("small");
+            assertThat(pool.stats(small.endpoint()).maxConnections()).isEqualTo(1);
+            LeakCheck.assertNoPermitLost(pool, small.endpoint());
+            LeakCheck.assertNoPermitLost(pool, big.endpoint());
+        }
+    }
+
+    @Test
+    void equalEndpointsShareConnectionsAndDifferentTlsSettingsNeverDo() {
+        try (EchoServer server = EchoServer.start()) {
+            ConnectionPool pool = leaks.track(ConnectionPool.builder());
+            Socket first;
+            try (PooledConnection c = pool.acquire(Endpoint.of("127.0.0.1", server.port()))) {
+                first = c.socket();
+            }
+            try (PooledConnection c = pool.acquire(Endpoint.parse("127.0.0.1:" + server.port()))) {
+                assertThat(c.socket()).isSameAs(first);
+            }
+            assertThat(pool.allStats()).hasSize(1);
+        }
+        try (io.conpool.testkit.TlsServer server = io.conpool.testkit.TlsServer.start()) {
+            ConnectionPool pool = leaks.track(ConnectionPool.builder());
+            var certs = server.certificates();
+            Endpoint a = Endpoint.of("127.0.0.1", server.port(), Tls.of(certs.clientContext()));
+            Endpoint b = Endpoint.of("127.0.0.1", server.port(), Tls.of(certs.newClientContext()));
+            Endpoint c = Endpoint.of("127.0.0.1", server.port(),
+                    Tls.builder().sslContext(certs.clientContext()).verifyHostname(false).build());
+            Socket sa = leaseAndReturn(pool, a);
+            assertThat(leaseAndReturn(pool, a)).isSameAs(sa);
+            Socket sb = leaseAndReturn(pool, b);
+            Socket sc = leaseAndReturn(pool, c);
+            assertThat(java.util.List.of(sa, sb, sc)).doesNotHaveDuplicates();
+            assertThat(server.handshakes()).isEqualTo(3);
+            assertThat(pool.allStats()).hasSize(3);
+        }
+    }
+
+    private static Socket leaseAndReturn(ConnectionPool pool, Endpoint ep) {
+        try (PooledConnection c = pool.acquire(ep)) {
+            assertThat(Wire.echo(c, "x")).isEqualTo("x");
+            return c.socket();
+        }
+    }
+
+    @Test
     void anExhaustedEndpointDoesNotBlockAnother() {
         try (EchoServer one = EchoServer.start(); EchoServer two = EchoServer.start()) {
             ConnectionPool pool = leaks.track(ConnectionPool.builder().config(config(1).build()));

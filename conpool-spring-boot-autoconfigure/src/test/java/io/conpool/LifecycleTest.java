@@ -78,6 +78,37 @@ class LifecycleTest {
     }
 
     @Test
+    void aWaiterDuringClearEndpointIsServedWithAFreshConnection() throws Exception {
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        try (EchoServer server = EchoServer.start()) {
+            ConnectionPool pool = leaks.track(ConnectionPool.builder()
+                    .config(PoolConfig.builder().maxConnectionsPerEndpoint(1).maxIdlePerEndpoint(1).build()));
+            Endpoint ep = server.endpoint();
+            PooledConnection held = pool.acquire(ep);
+            Socket old = held.socket();
+            Future<Socket> waiter = threads.submit(() -> {
+                try (PooledConnection c = pool.acquire(ep, Duration.ofSeconds(10))) {
+                    assertThat(Wire.echo(c, "waited")).isEqualTo("waited");
+                    return c.socket();
+                }
+            });
+            LeasingTest.awaitPending(pool, ep, 1);
+            assertThat(pool.clearEndpoint(ep)).isEqualTo(new ClearResult(ep, 0, 1));
+            held.close(); // destroyed (cleared); its slot goes to the waiter, which opens a new connection
+            Socket got = waiter.get(5, TimeUnit.SECONDS);
+            assertThat(got).isNotSameAs(old);
+            assertThat(old.isClosed()).isTrue();
+            server.assertAccepted(2);
+            assertThat(pool.stats(ep).closed(CloseReason.CLEARED)).isEqualTo(1);
+            LeakCheck.assertNoPermitLost(pool, ep);
+        }
+        finally {
+            threads.shutdownNow();
+            assertThat(threads.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void closeIdleConnectionsLeavesLeasedOnesAlone() {
         try (EchoServer server = EchoServer.start()) {
             ConnectionPool pool = leaks.track(ConnectionPool.builder());

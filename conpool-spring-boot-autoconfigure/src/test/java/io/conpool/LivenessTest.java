@@ -160,6 +160,69 @@ class LivenessTest {
     }
 
     @Test
+    void closingTheStreamsDoesNotCloseTheSocket() throws IOException {
+        try (EchoServer server = EchoServer.start()) {
+            ConnectionPool pool = leaks.track(ConnectionPool.builder());
+            Endpoint ep = server.endpoint();
+            Socket first;
+            try (PooledConnection c = pool.acquire(ep)) {
+                first = c.socket();
+                assertThat(Wire.echo(c, "s")).isEqualTo("s");
+                c.in().close();
+                c.out().close();
+                assertThat(first.isClosed()).isFalse();
+            }
+            try (PooledConnection c = pool.acquire(ep)) {
+                assertThat(c.socket()).isSameAs(first);
+                assertThat(Wire.echo(c, "still open")).isEqualTo("still open");
+            }
+        }
+    }
+
+    @Test
+    void aSocketTheCallerClosedOrShutDownIsDestroyedNotPooled() throws IOException {
+        try (EchoServer server = EchoServer.start()) {
+            ConnectionPool pool = leaks.track(ConnectionPool.builder());
+            Endpoint ep = server.endpoint();
+            try (PooledConnection c = pool.acquire(ep)) {
+                c.socket().close();
+            }
+            try (PooledConnection c = pool.acquire(ep)) {
+                c.socket().shutdownOutput();
+            }
+            EndpointStats s = pool.stats(ep);
+            assertThat(s.closed(CloseReason.BROKEN)).isEqualTo(2);
+            assertThat(s.idle()).isZero();
+            assertThat(s.closed()).isEqualTo(s.created());
+            LeakCheck.assertNoPermitLost(pool, ep);
+        }
+    }
+
+    @Test
+    void anIoErrorDuringALeaseDestroysTheConnectionOnReturn() {
+        try (EchoServer server = EchoServer.start()) {
+            ConnectionPool pool = leaks.track(ConnectionPool.builder());
+            Endpoint ep = server.endpoint();
+            Socket first;
+            try (PooledConnection c = pool.acquire(ep)) {
+                first = c.socket();
+                assertThat(Wire.echo(c, "before")).isEqualTo("before");
+                server.connectionOf(first).reset();
+                TcpStates.awaitPeerClosed(first);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.in().read())
+                        .isInstanceOf(IOException.class);
+            }
+            assertThat(first.isClosed()).isTrue();
+            assertThat(pool.stats(ep).closed(CloseReason.BROKEN)).isEqualTo(1);
+            try (PooledConnection c = pool.acquire(ep)) {
+                assertThat(c.socket()).isNotSameAs(first);
+                assertThat(Wire.echo(c, "after")).isEqualTo("after");
+            }
+            LeakCheck.assertNoPermitLost(pool, ep);
+        }
+    }
+
+    @Test
     void redisPingHealthCheckPassesAgainstARespServer() {
         try (RespServer server = RespServer.start()) {
             ConnectionPool pool = leaks.track(ConnectionPool.builder()
