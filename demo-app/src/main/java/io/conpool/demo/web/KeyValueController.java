@@ -2,7 +2,6 @@ package io.conpool.demo.web;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 import io.conpool.Endpoint;
 
@@ -42,7 +41,7 @@ public class KeyValueController {
     }
 
     @PutMapping(path = "/{key}", consumes = MediaType.TEXT_PLAIN_VALUE)
-    public Map<String, Object> set(@PathVariable String key, @RequestBody(required = false) String value,
+    public Stored set(@PathVariable String key, @RequestBody(required = false) String value,
             @RequestParam(defaultValue = "cache") String endpoint) throws IOException {
         checkKey(key);
         String text = value == null ? "" : value;
@@ -53,7 +52,7 @@ public class KeyValueController {
         }
         Endpoint target = endpoints.byName(endpoint);
         keyValues.set(target, key, text);
-        return Map.of("endpoint", endpoint, "key", key, "stored", true);
+        return new Stored(endpoint, key, true);
     }
 
     @GetMapping("/{key}")
@@ -62,13 +61,21 @@ public class KeyValueController {
         checkKey(key);
         Endpoint target = endpoints.byName(endpoint);
         return keyValues.get(target, key)
-                .<ResponseEntity<?>>map(value -> ResponseEntity.ok(Map.of("endpoint", endpoint, "key", key, "value", value)))
+                .<ResponseEntity<?>>map(value -> ResponseEntity.ok(new Found(endpoint, key, value)))
                 .orElseGet(() -> {
                     ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
                             "no key '" + key + "' on endpoint " + endpoint);
                     problem.setProperty("key", key);
                     return ResponseEntity.status(HttpStatus.NOT_FOUND).body(problem);
                 });
+    }
+
+    /** Answer of a PUT. */
+    public record Stored(String endpoint, String key, boolean stored) {
+    }
+
+    /** Answer of a GET that found the key. */
+    public record Found(String endpoint, String key, String value) {
     }
 
     private static void checkKey(String key) {
