@@ -1,0 +1,49 @@
+package io.conpool.benchmarks;
+
+import java.util.List;
+
+/** The implementations compared, with the names used in tables and in benchmark-results.json. */
+enum Impl {
+
+    /** One connection per thread (and per endpoint), opened once: the physical limit, no pool. */
+    DEDICATED("dedicated"),
+
+    /** Connect (and, for TLS, a full handshake: the session cache is emptied) for every request. */
+    PER_REQUEST("connect-per-request"),
+
+    /** TLS only: connect per request with the JDK's session resumption left on (each thread's own context). */
+    PER_REQUEST_RESUMED("connect-per-request-resumed"),
+
+    /** commons-pool2 GenericKeyedObjectPool, default settings (only the per-key limit set). */
+    COMMONS_POOL2_DEFAULT("commons-pool2-default"),
+
+    /** commons-pool2 configured deliberately: JMX off, reuseCapacityOnReturn off, maxIdlePerKey = maxTotalPerKey, fair. */
+    COMMONS_POOL2_TUNED("commons-pool2-tuned"),
+
+    /** Apache HttpCore 5 StrictConnPool holding sockets. */
+    HTTPCORE_STRICT("httpcore-strict"),
+
+    /** Apache HttpCore 5 LaxConnPool holding sockets. */
+    HTTPCORE_LAX("httpcore-lax"),
+
+    /** conpool with default settings (only the per-endpoint limit set); liveness check on every borrow. */
+    CONPOOL("conpool");
+
+    final String id;
+
+    Impl(String id) {
+        this.id = id;
+    }
+
+    static final List<Impl> POOLS = List.of(COMMONS_POOL2_DEFAULT, COMMONS_POOL2_TUNED, HTTPCORE_STRICT, HTTPCORE_LAX,
+            CONPOOL);
+
+    static Impl byId(String id) {
+        for (Impl i : values()) {
+            if (i.id.equals(id)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("unknown implementation '" + id + "'");
+    }
+}
