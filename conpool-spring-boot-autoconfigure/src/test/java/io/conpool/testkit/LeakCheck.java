@@ -198,7 +198,8 @@ public final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
     /**
      * Asserts that the endpoint's full {@code maxConnectionsPerEndpoint} can be leased at once, each within
      * {@link #PERMIT_ACQUIRE_TIMEOUT}, on distinct sockets; returns them all and asserts the pool is at rest.
-     * The endpoint's server must be up. Opens connections as needed (stats change).
+     * The endpoint's server must be up and accept new connections quickly (otherwise the check fails saying it
+     * could not be made, rather than that a permit was lost). Opens connections as needed (stats change).
      */
     public static void assertNoPermitLost(ConnectionPool pool, Endpoint endpoint) {
         assertAtRest(pool, endpoint);
@@ -211,9 +212,14 @@ public final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
                 try {
                     c = pool.acquire(endpoint, PERMIT_ACQUIRE_TIMEOUT);
                 }
-                catch (RuntimeException ex) {
+                catch (io.conpool.AcquireTimeoutException ex) {
                     throw new AssertionError("permit lost on " + endpoint + ": lease " + (i + 1) + " of " + max
-                            + " failed: " + ex + "; stats " + pool.stats(endpoint), ex);
+                            + " timed out waiting for a slot; stats " + pool.stats(endpoint), ex);
+                }
+                catch (RuntimeException ex) {
+                    throw new AssertionError("cannot check permits of " + endpoint + ": opening lease " + (i + 1)
+                            + " of " + max + " failed (" + ex + "); this check needs an endpoint that accepts new "
+                            + "connections quickly; stats " + pool.stats(endpoint), ex);
                 }
                 leases.add(c);
                 if (!sockets.add(c.socket())) {
