@@ -61,6 +61,9 @@ final class EndpointPool {
 
     private final ConnectionPoolListener[] listeners;
 
+    /** {@code listeners.length > 0}, kept here so the hot path does not touch the array when there are none. */
+    private final boolean hasListeners;
+
     private final CircuitBreaker breaker;
 
     private final int maxConnections;
@@ -135,6 +138,7 @@ final class EndpointPool {
         this.config = config;
         this.factory = factory;
         this.listeners = listeners;
+        this.hasListeners = listeners.length > 0;
         this.ticker = ticker;
         this.maxConnections = config.maxConnectionsPerEndpoint();
         this.maxPending = config.maxPendingAcquires().orElse(Integer.MAX_VALUE);
@@ -233,7 +237,7 @@ final class EndpointPool {
             }
         }
         Lease lease = c != null ? validateOrReplace(c, deadline) : openInSlot(deadline);
-        if (listeners.length > 0) {
+        if (hasListeners) {
             long waited = System.nanoTime() - start;
             for (ConnectionPoolListener l : listeners) {
                 try {
@@ -317,12 +321,14 @@ final class EndpointPool {
                 c.uses++;
                 startLease(c);
                 reused.increment();
-                for (ConnectionPoolListener l : listeners) {
-                    try {
-                        l.onConnectionReused(endpoint);
-                    }
-                    catch (RuntimeException ex) {
-                        listenerFailed(ex);
+                if (hasListeners) {
+                    for (ConnectionPoolListener l : listeners) {
+                        try {
+                            l.onConnectionReused(endpoint);
+                        }
+                        catch (RuntimeException ex) {
+                            listenerFailed(ex);
+                        }
                     }
                 }
                 return new Lease(this, c, true);
@@ -483,7 +489,7 @@ final class EndpointPool {
             c.leasedBy = new Throwable("connection to " + endpoint + " leased here");
             c.leakReported = false;
         }
-        else if (listeners.length > 0) {
+        else if (hasListeners) {
             c.leasedAtNanos = ticker.nanoTime();
         }
     }
@@ -520,7 +526,7 @@ final class EndpointPool {
     void release(Lease lease, CloseReason reason) {
         Connection c = lease.connection;
         long now = ticker.nanoTime();
-        if (listeners.length > 0) {
+        if (hasListeners) {
             long held = now - c.leasedAtNanos;
             for (ConnectionPoolListener l : listeners) {
                 try {
@@ -772,6 +778,7 @@ final class EndpointPool {
     int sweep(long now) {
         List<Connection> toClose = new ArrayList<>();
         List<CloseReason> reasons = new ArrayList<>();
+        long coldNanos = config.validationInterval().toNanos();
         int deficit;
         lock.lock();
         try {
@@ -786,6 +793,11 @@ final class EndpointPool {
                     it.remove();
                     toClose.add(c);
                     reasons.add(bad);
+                }
+                else if (now - c.lastUsedNanos >= coldNanos) {
+                    // Unused for a whole interval: its 16 KB of stream buffers go (remade on the next lease), so
+                    // thousands of idle endpoints cost little heap. Busy connections keep theirs.
+                    c.shedBuffers();
                 }
             }
             while (idle.size() > config.maxIdlePerEndpoint()) {
