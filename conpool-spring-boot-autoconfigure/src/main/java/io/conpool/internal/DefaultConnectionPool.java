@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,13 @@ public final class DefaultConnectionPool implements ConnectionPool {
     private final Maintenance maintenance;
 
     private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * When the next deadline check is due ({@link System#nanoTime()}), or {@link Long#MAX_VALUE} if none is
+     * scheduled. Virtual threads wait without a timer; this check, on the sweeper thread, wakes those whose deadline
+     * passed.
+     */
+    private final AtomicLong nextDeadlineCheck = new AtomicLong(Long.MAX_VALUE);
 
     public DefaultConnectionPool(String name, PoolConfig defaults, Map<String, Endpoint> named,
             Map<Endpoint, PoolConfig> overrides, List<ConnectionPoolListener> listeners, Resolver resolver,
@@ -291,6 +299,39 @@ public final class DefaultConnectionPool implements ConnectionPool {
         }
         return pools.computeIfAbsent(endpoint,
                 e -> new EndpointPool(e, namesByEndpoint.get(e), config(e), factory, listeners, ticker, this));
+    }
+
+    /**
+     * A virtual thread with this deadline waits (untimed) in some endpoint's queue: makes sure a deadline check runs
+     * by then. With one acquire timeout for all, later waiters have later deadlines and schedule nothing.
+     */
+    void watchDeadline(long deadline) {
+        long due;
+        while ((due = nextDeadlineCheck.get()) == Long.MAX_VALUE || deadline - due < 0) {
+            if (nextDeadlineCheck.compareAndSet(due, deadline)) {
+                maintenance.schedule(this::checkDeadlines, deadline - System.nanoTime());
+                return;
+            }
+        }
+    }
+
+    /**
+     * Wakes virtual-thread waiters past their deadline, then schedules the next check for the earliest deadline
+     * left. A waiter queued during the scan either is seen by it or finds no check due and schedules one.
+     */
+    private void checkDeadlines() {
+        nextDeadlineCheck.set(Long.MAX_VALUE);
+        long now = System.nanoTime();
+        long earliest = Long.MAX_VALUE;
+        for (EndpointPool p : pools.values()) {
+            long e = p.wakeExpiredWatchedWaiters(now);
+            if (e != Long.MAX_VALUE && (earliest == Long.MAX_VALUE || e - earliest < 0)) {
+                earliest = e;
+            }
+        }
+        if (earliest != Long.MAX_VALUE) {
+            watchDeadline(earliest);
+        }
     }
 
     Iterable<EndpointPool> endpointPools() {

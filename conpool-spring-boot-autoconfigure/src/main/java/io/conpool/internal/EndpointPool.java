@@ -223,7 +223,7 @@ final class EndpointPool {
                 throw new PendingAcquiresExceededException(endpoint, maxPending);
             }
             else {
-                w = new Waiter();
+                w = new Waiter(deadline, VirtualThreads.isVirtual(Thread.currentThread()));
                 waiters.addLast(w);
             }
         }
@@ -231,6 +231,9 @@ final class EndpointPool {
             lock.unlock();
         }
         if (w != null) {
+            if (w.watched && pool != null) {
+                pool.watchDeadline(deadline);
+            }
             Object grant = await(w, deadline, timeoutNanos);
             if (grant instanceof Connection) {
                 c = (Connection) grant;
@@ -263,7 +266,12 @@ final class EndpointPool {
             if (remaining <= 0) {
                 break;
             }
-            LockSupport.parkNanos(this, remaining);
+            if (w.watched) {
+                LockSupport.park(this); // no timer: the pool's deadline check unparks it (see Waiter.watched)
+            }
+            else {
+                LockSupport.parkNanos(this, remaining);
+            }
             if (Thread.interrupted()) {
                 interrupted = true;
                 break;
@@ -311,6 +319,32 @@ final class EndpointPool {
             throw (ConpoolException) grant;
         }
         return grant;
+    }
+
+    /**
+     * Wakes the virtual-thread waiters whose deadline has passed (they park without a timer and, woken, time out
+     * by themselves). Returns the earliest deadline of those still waiting, or {@link Long#MAX_VALUE} if none.
+     */
+    long wakeExpiredWatchedWaiters(long nowNanos) {
+        long earliest = Long.MAX_VALUE;
+        lock.lock();
+        try {
+            for (Waiter w : waiters) {
+                if (!w.watched) {
+                    continue;
+                }
+                if (nowNanos - w.deadline >= 0) {
+                    LockSupport.unpark(w.thread);
+                }
+                else if (earliest == Long.MAX_VALUE || w.deadline - earliest < 0) {
+                    earliest = w.deadline;
+                }
+            }
+        }
+        finally {
+            lock.unlock();
+        }
+        return earliest;
     }
 
     /** Checks an idle connection; replaces it (same slot) until one passes or a new one is opened. */

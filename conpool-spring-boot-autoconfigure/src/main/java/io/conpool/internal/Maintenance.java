@@ -70,6 +70,23 @@ final class Maintenance {
         }
     }
 
+    /** Runs a quick, non-blocking task on the sweeper thread after {@code delayNanos} (nothing after stop). */
+    void schedule(Runnable task, long delayNanos) {
+        try {
+            sweeper.schedule(() -> {
+                try {
+                    task.run();
+                }
+                catch (RuntimeException ex) {
+                    log.error("conpool maintenance task failed", ex);
+                }
+            }, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+        }
+        catch (RejectedExecutionException ex) {
+            // stopped: the pool is closed and its waiters were failed
+        }
+    }
+
     /** Nanos the last sweep took (for benchmarks and tests). */
     long lastSweepNanos() {
         return lastSweepNanos;
