@@ -54,6 +54,9 @@ final class Ratios {
                     null, "conpool / commons-pool2 (defaults), 100 endpoints, 8 threads");
             put(r, "many_endpoints_vs_one", thr(p100, Impl.CONPOOL) / cp, ">= 0.9",
                     "conpool throughput, 100 endpoints / 1 endpoint, 8 platform threads, 8 connections per endpoint");
+            put(r, "many_endpoints_vs_one_dedicated", thr(p100, Impl.DEDICATED) / thr(p1, Impl.DEDICATED), null,
+                    "for reference, the physical limit on the same workloads: dedicated connections, 100 endpoints "
+                            + "(800 connections, 100 listening sockets) / 1 endpoint (8 connections)");
             put(r, "virtual_threads_vs_platform", thr(satVt, Impl.CONPOOL) / thr(satPt, Impl.CONPOOL), ">= 0.9",
                     "conpool throughput, 1,000 virtual threads / 64 platform threads, both on 8 connections");
             put(r, "virtual_threads_vs_platform_8_threads", thr(satVt, Impl.CONPOOL) / cp, null,
