@@ -73,11 +73,17 @@ final class DnsCache {
         return e.addresses;
     }
 
+    /** Whether {@code host} has an entry that expired by {@code nowNanos} (a map read: no lookup). */
+    boolean isExpired(String host, long nowNanos) {
+        Entry e = entries.get(host);
+        return e != null && nowNanos - e.expiresAtNanos >= 0;
+    }
+
     /** Looks the host up again if its entry has expired (the background sweep calls this for hosts in use). */
     void refreshIfExpired(String host) {
-        Entry e = entries.get(host);
-        if (e != null && ticker.nanoTime() - e.expiresAtNanos >= 0) {
-            lookup(host, e, ticker.nanoTime());
+        long now = ticker.nanoTime();
+        if (isExpired(host, now)) {
+            lookup(host, entries.get(host), now);
         }
     }
 

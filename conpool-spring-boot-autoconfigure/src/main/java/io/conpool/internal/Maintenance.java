@@ -119,7 +119,8 @@ final class Maintenance {
                 pool.remove(p);
                 continue;
             }
-            if (!p.endpoint.isIpLiteral()) {
+            // Only expired names go to the worker: a fresh one needs no lookup, and no worker thread to be woken.
+            if (!p.endpoint.isIpLiteral() && pool.dns().isExpired(p.endpoint.host(), now)) {
                 hosts.add(p.endpoint.host());
             }
         }

@@ -8,8 +8,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import io.conpool.Resolver;
 
@@ -26,6 +28,9 @@ public final class ScriptedResolver implements Resolver {
     private final Map<String, String> failures = new ConcurrentHashMap<>();
 
     private final Map<String, AtomicInteger> lookups = new ConcurrentHashMap<>();
+
+    /** Which thread made each lookup, per host (the pool's background refresh looks up on its own thread). */
+    private final Map<String, List<Thread>> lookupThreads = new ConcurrentHashMap<>();
 
     private final AtomicInteger total = new AtomicInteger();
 
@@ -115,6 +120,15 @@ public final class ScriptedResolver implements Resolver {
         return n == null ? 0 : n.get();
     }
 
+    /**
+     * Lookups of {@code host} made by threads that {@code who} accepts: for example only the test's callers, not the
+     * pool's background DNS refresh, whose timing a test does not control.
+     */
+    public int lookups(String host, Predicate<Thread> who) {
+        List<Thread> threads = lookupThreads.get(host);
+        return threads == null ? 0 : (int) threads.stream().filter(who).count();
+    }
+
     /** Lookups of every host so far. */
     public int lookups() {
         return total.get();
@@ -124,6 +138,7 @@ public final class ScriptedResolver implements Resolver {
     public List<InetAddress> resolve(String host) throws UnknownHostException {
         total.incrementAndGet();
         lookups.computeIfAbsent(host, h -> new AtomicInteger()).incrementAndGet();
+        lookupThreads.computeIfAbsent(host, h -> new CopyOnWriteArrayList<>()).add(Thread.currentThread());
         waitWhilePaused(host);
         List<InetAddress> answer = answers.get(host);
         if (answer != null) {
