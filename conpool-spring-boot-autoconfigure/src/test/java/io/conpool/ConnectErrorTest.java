@@ -87,15 +87,30 @@ class ConnectErrorTest {
         }
     }
 
+    /**
+     * A 300 ms acquire against a 10 s connection timeout: the caller's deadline cuts the connect short. That is the
+     * caller's timeout, not the endpoint's failure: no connect error, no breaker failure (short acquire timeouts must
+     * not open the breaker of a slow but healthy endpoint), and no message claiming a 10 s timeout.
+     */
     @Test
-    void theAcquireTimeoutBoundsConnectAttemptsToo() {
+    void theAcquireTimeoutBoundsConnectAttemptsTooAndACutShortConnectIsTheCallersTimeout() {
         try (ConnectTimeoutTarget target = ConnectTimeoutTarget.open()) {
             Endpoint ep = Endpoint.of(target.host(), target.port());
             ConnectionPool pool = leaks.track(ConnectionPool.builder().config(PoolConfig.builder()
-                    .connectionTimeout(Duration.ofSeconds(10)).connectAttempts(3).build()));
+                    .connectionTimeout(Duration.ofSeconds(10)).connectAttempts(3).circuitBreakerFailureThreshold(1)
+                    .build()));
             long t0 = System.nanoTime();
-            assertThatThrownBy(() -> pool.acquire(ep, Duration.ofMillis(300))).isInstanceOf(ConnectTimeoutException.class);
+            assertThatThrownBy(() -> pool.acquire(ep, Duration.ofMillis(300)))
+                    .isInstanceOfSatisfying(AcquireTimeoutException.class, ex -> {
+                        assertThat(ex).hasMessageContaining(ep.toString()).hasMessageContaining("300 ms")
+                                .hasMessageContaining("while opening a connection, attempt 1");
+                        assertThat(ex.getCause()).isInstanceOf(SocketTimeoutException.class);
+                    });
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(280L, 1_100L);
+            EndpointStats s = pool.stats(ep);
+            assertThat(s.acquireTimeouts()).isEqualTo(1);
+            assertThat(s.errors()).isZero();
+            assertThat(s.circuitState()).as("a breaker with threshold 1").isEqualTo(CircuitState.CLOSED);
             LeakCheck.assertAtRest(pool, ep);
         }
     }

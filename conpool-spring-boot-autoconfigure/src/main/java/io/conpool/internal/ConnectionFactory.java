@@ -8,7 +8,6 @@ import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +56,9 @@ final class ConnectionFactory {
         int attempts = config.connectAttempts();
         long backoffNanos = config.connectBackoff().toNanos();
         Throwable last = null;
-        boolean timedOut = false;
+        // The last failure that was the endpoint's doing; a timeout cut short by the caller's deadline is not.
+        Throwable endpointFailure = null;
+        boolean endpointTimedOut = false;
         int made = 0;
         for (int attempt = 1; attempt <= attempts; attempt++) {
             long now = System.nanoTime();
@@ -73,7 +74,9 @@ final class ConnectionFactory {
             }
             made++;
             List<InetAddress> addresses = addresses(endpoint);
-            long attemptDeadline = Math.min(deadlineNanos, now + config.connectionTimeout().toNanos());
+            long fullAttemptDeadline = now + config.connectionTimeout().toNanos();
+            boolean callerDeadlineBinds = deadlineNanos - fullAttemptDeadline < 0;
+            long attemptDeadline = callerDeadlineBinds ? deadlineNanos : fullAttemptDeadline;
             try {
                 return connectAny(endpoint, config, addresses, generation, attemptDeadline);
             }
@@ -83,11 +86,15 @@ final class ConnectionFactory {
                     throw new AcquireInterruptedException(endpoint, new InterruptedException(ex.toString()));
                 }
                 last = ex;
-                timedOut = true;
+                if (!callerDeadlineBinds) {
+                    endpointFailure = ex;
+                    endpointTimedOut = true;
+                }
             }
             catch (IOException ex) {
                 last = ex;
-                timedOut = false;
+                endpointFailure = ex;
+                endpointTimedOut = false;
             }
             catch (ConpoolException ex) {
                 throw ex;
@@ -98,14 +105,14 @@ final class ConnectionFactory {
             }
             log.debug("connect attempt {}/{} to {} failed: {}", attempt, attempts, endpoint, last.toString());
         }
-        if (last == null) {
-            // The deadline passed before any attempt could start.
-            throw new ConnectTimeoutException(endpoint, made, Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())), null);
+        if (endpointFailure == null) {
+            // Nothing the endpoint did: the deadline passed before an attempt could start, or cut one short.
+            throw new CallerDeadlineException(endpoint, made, last);
         }
-        if (timedOut) {
-            throw new ConnectTimeoutException(endpoint, made, config.connectionTimeout(), last);
+        if (endpointTimedOut) {
+            throw new ConnectTimeoutException(endpoint, made, config.connectionTimeout(), endpointFailure);
         }
-        throw new ConnectException(endpoint, made, last);
+        throw new ConnectException(endpoint, made, endpointFailure);
     }
 
     private List<InetAddress> addresses(Endpoint endpoint) {

@@ -183,11 +183,15 @@ final class EndpointPool {
         }
         catch (ConpoolException ex) {
             ConpoolException reported = ex;
-            if (ranOutOfTimeBeforeConnecting(ex)) {
-                // Granted a slot too late to try a connect: this caller's wait timed out; the endpoint did nothing.
+            if (ex instanceof CallerDeadlineException) {
+                // This caller's time ran out before or while connecting, within the connection timeout: its acquire
+                // timed out; the endpoint did nothing wrong.
                 acquireTimeouts.increment();
-                reported = new AcquireTimeoutException(endpoint, Duration.ofNanos(timeoutNanos),
-                        " (the time ran out before a connection could be opened)");
+                int attempts = ((CallerDeadlineException) ex).attempts();
+                reported = new AcquireTimeoutException(endpoint, Duration.ofNanos(timeoutNanos), attempts == 0
+                        ? " (the time ran out before a connection could be opened)"
+                        : " (the time ran out while opening a connection, attempt " + attempts + ")");
+                reported.initCause(ex.getCause());
             }
             acquireFailed(reported);
             throw reported;
@@ -457,7 +461,7 @@ final class EndpointPool {
             // Count the failure first: if it opens the breaker, the waiters fail now instead of one of them being
             // handed this slot and trying a connect the breaker already forbids. A caller whose deadline passed
             // before any attempt says nothing about the endpoint: no error, no breaker failure.
-            if (!(ex instanceof AcquireInterruptedException) && !ranOutOfTimeBeforeConnecting(ex)) {
+            if (!(ex instanceof AcquireInterruptedException) && !(ex instanceof CallerDeadlineException)) {
                 connectFailed(ex);
             }
             lock.lock();
@@ -510,11 +514,6 @@ final class EndpointPool {
         c.uses = 1;
         startLease(c);
         return new Lease(this, c, false);
-    }
-
-    /** The connect gave up before its first attempt because the caller's deadline had already passed. */
-    private static boolean ranOutOfTimeBeforeConnecting(ConpoolException ex) {
-        return ex instanceof ConnectTimeoutException && ((ConnectTimeoutException) ex).attempts() == 0;
     }
 
     private void startLease(Connection c) {
@@ -769,11 +768,18 @@ final class EndpointPool {
             return c;
         }
         catch (ConpoolException ex) {
-            if (!(ex instanceof AcquireInterruptedException)) {
-                connectFailed(ex); // first, as in openInSlot: an opened breaker fails waiters before the slot moves
+            ConpoolException failure = ex;
+            if (ex instanceof CallerDeadlineException) {
+                // Warming's deadline is the whole connect budget: running out of it is the endpoint's timeout.
+                CallerDeadlineException late = (CallerDeadlineException) ex;
+                failure = new ConnectTimeoutException(endpoint, late.attempts(), config.connectionTimeout(),
+                        late.getCause());
+            }
+            if (!(failure instanceof AcquireInterruptedException)) {
+                connectFailed(failure); // first, as in openInSlot: an opened breaker fails waiters before the slot moves
             }
             releaseReservedSlot();
-            throw ex;
+            throw failure;
         }
     }
 
