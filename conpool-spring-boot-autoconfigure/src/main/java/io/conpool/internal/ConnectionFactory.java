@@ -42,6 +42,9 @@ final class ConnectionFactory {
 
     private final Ticker ticker;
 
+    /** Whether to switch sockets to non-blocking mode after connecting ({@link NonBlockingSockets}). */
+    private final boolean nonBlockingSockets = NonBlockingSockets.enabled();
+
     ConnectionFactory(DnsCache dns, Ticker ticker) {
         this.dns = dns;
         this.ticker = ticker;
@@ -169,6 +172,9 @@ final class ConnectionFactory {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             channel.socket().connect(target, millisUntil(connectDeadline));
+            if (nonBlockingSockets) {
+                NonBlockingSockets.switchToNonBlocking(channel); // before the handshake: its timed reads gain too
+            }
             if (endpoint.isTls()) {
                 ssl = handshake(endpoint, channel, handshakeDeadline);
             }

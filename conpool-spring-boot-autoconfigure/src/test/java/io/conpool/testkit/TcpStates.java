@@ -19,13 +19,19 @@ public final class TcpStates {
     /** TCP state codes as Linux prints them. */
     private static final String ESTABLISHED = "01";
 
+    /** Linux's {@code O_NONBLOCK} file status flag (octal, as {@code /proc/self/fdinfo} prints flags). */
+    private static final long O_NONBLOCK = 04000;
+
     private static final Path[] TABLES = { Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6") };
 
     private TcpStates() {
     }
 
-    /** The kernel's entry for a socket: state code (e.g. {@code 01} established, {@code 08} close-wait), queues. */
-    public record Entry(String state, long sendQueue, long receiveQueue) {
+    /**
+     * The kernel's entry for a socket: state code (e.g. {@code 01} established, {@code 08} close-wait), queues, and
+     * the socket's inode (what {@code /proc/self/fd} links name as {@code socket:[inode]}).
+     */
+    public record Entry(String state, long sendQueue, long receiveQueue, long inode) {
 
         public boolean established() {
             return ESTABLISHED.equals(state);
@@ -40,9 +46,10 @@ public final class TcpStates {
             try {
                 for (String line : Files.readAllLines(table)) {
                     String[] f = line.trim().split("\\s+");
-                    if (f.length > 4 && f[1].endsWith(local) && f[2].endsWith(remote)) {
+                    if (f.length > 9 && f[1].endsWith(local) && f[2].endsWith(remote)) {
                         String[] queues = f[4].split(":");
-                        return Optional.of(new Entry(f[3], Long.parseLong(queues[0], 16), Long.parseLong(queues[1], 16)));
+                        return Optional.of(new Entry(f[3], Long.parseLong(queues[0], 16), Long.parseLong(queues[1], 16),
+                                Long.parseLong(f[9])));
                     }
                 }
             }
@@ -71,6 +78,36 @@ public final class TcpStates {
     public static void awaitReceived(int localPort, int remotePort, long bytes) {
         await(() -> find(localPort, remotePort).map(e -> e.receiveQueue() >= bytes).orElse(false),
                 bytes + " bytes to arrive at local port " + localPort);
+    }
+
+    /**
+     * Whether the operating system has {@code client}'s file descriptor in non-blocking mode ({@code O_NONBLOCK} in
+     * {@code /proc/self/fdinfo}), whatever Java's {@code isBlocking()} says.
+     */
+    public static boolean nonBlockingAtOsLevel(Socket client) {
+        long inode = find(client.getLocalPort(), client.getPort()).orElseThrow(
+                () -> new AssertionError("no kernel entry for local port " + client.getLocalPort())).inode();
+        String link = "socket:[" + inode + "]";
+        try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals(link)) {
+                        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
+                            if (line.startsWith("flags:")) {
+                                return (Long.parseLong(line.substring(6).trim(), 8) & O_NONBLOCK) != 0;
+                            }
+                        }
+                    }
+                }
+                catch (IOException ex) {
+                    // closed while listing
+                }
+            }
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException("listing /proc/self/fd (the kit needs Linux /proc)", ex);
+        }
+        throw new AssertionError("no descriptor of this process is " + link);
     }
 
     private static void await(java.util.function.BooleanSupplier condition, String what) {
