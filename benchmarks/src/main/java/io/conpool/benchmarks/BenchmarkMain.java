@@ -173,10 +173,11 @@ public final class BenchmarkMain {
     private static Map<String, Map<Impl, EndToEnd.RunFigures>> runEndToEnd(Profile p, Report report,
             Map<String, Object> json) throws Exception {
         List<Impl> all = List.of(Impl.DEDICATED, Impl.PER_REQUEST, Impl.COMMONS_POOL2_DEFAULT,
-                Impl.COMMONS_POOL2_TUNED, Impl.HTTPCORE_STRICT, Impl.HTTPCORE_LAX, Impl.CONPOOL);
+                Impl.COMMONS_POOL2_TUNED, Impl.HTTPCORE_STRICT, Impl.HTTPCORE_LAX, Impl.CONPOOL,
+                Impl.CONPOOL_BLOCKING_SOCKETS);
         List<Impl> allTls = List.of(Impl.DEDICATED, Impl.PER_REQUEST, Impl.PER_REQUEST_RESUMED,
                 Impl.COMMONS_POOL2_DEFAULT, Impl.COMMONS_POOL2_TUNED, Impl.HTTPCORE_STRICT, Impl.HTTPCORE_LAX,
-                Impl.CONPOOL);
+                Impl.CONPOOL, Impl.CONPOOL_BLOCKING_SOCKETS);
         List<EndToEnd.Scenario> scenarios = List.of(
                 new EndToEnd.Scenario(P1, "plain, 1 endpoint, 8 platform threads, 8 connections", false, 1, 8, false, 8,
                         all),
@@ -185,9 +186,9 @@ public final class BenchmarkMain {
                 new EndToEnd.Scenario(P100, "plain, 100 endpoints (random per request), 8 platform threads, "
                         + "8 connections per endpoint", false, 100, 8, false, 8, all),
                 new EndToEnd.Scenario(SAT_PT, "plain, 1 endpoint, 64 platform threads on 8 connections (saturation)",
-                        false, 1, 64, false, 8, Impl.POOLS),
+                        false, 1, 64, false, 8, Impl.POOLS_AND_VARIANT),
                 new EndToEnd.Scenario(SAT_VT, "plain, 1 endpoint, 1,000 virtual threads on 8 connections", false, 1,
-                        1000, true, 8, Impl.POOLS),
+                        1000, true, 8, Impl.POOLS_AND_VARIANT),
                 new EndToEnd.Scenario(VT64, "plain, 1 endpoint, 1,000 virtual threads on 64 connections", false, 1,
                         1000, true, 64, Impl.POOLS));
         if (onlyScenarios != null || onlyImpls != null) {
@@ -334,7 +335,7 @@ public final class BenchmarkMain {
             }
             results.addAll(new Runner(o.build()).run());
         }
-        report.line("  liveness probe, 1 thread: 2 cases...");
+        report.line("  liveness probe, 1 thread: 4 cases...");
         results.addAll(new Runner(options(p, dir.resolve("jmh-probe.txt"), 1).include(ProbeBenchmark.class.getName() + ".probe").build())
                 .run());
         for (RunResult r : results) {
@@ -374,7 +375,8 @@ public final class BenchmarkMain {
         boolean probe = bench.endsWith(".probe");
         m.put("benchmark", probe ? "probe" : "borrow+return");
         m.put("impl", probe ? "conpool" : params.getParam("impl"));
-        m.put("object", probe ? params.getParam("transport") : params.getParam("object"));
+        m.put("object", probe ? params.getParam("transport")
+                + (params.getParam("sockets").equals("blocking") ? "-blocking-socket" : "") : params.getParam("object"));
         m.put("endpoints", probe ? "1" : params.getParam("endpoints"));
         m.put("threads", params.getThreads());
         Statistics st = r.getPrimaryResult().getStatistics();

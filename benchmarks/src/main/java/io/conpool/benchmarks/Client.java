@@ -78,7 +78,8 @@ abstract class Client implements AutoCloseable {
             case COMMONS_POOL2_TUNED -> new CommonsPool2(targets, limit, cert, true);
             case HTTPCORE_STRICT -> new HttpCore(targets, limit, cert, true);
             case HTTPCORE_LAX -> new HttpCore(targets, limit, cert, false);
-            case CONPOOL -> new Conpool(targets, limit, cert);
+            case CONPOOL -> new Conpool(targets, limit, cert, true);
+            case CONPOOL_BLOCKING_SOCKETS -> new Conpool(targets, limit, cert, false);
         };
     }
 
@@ -293,11 +294,13 @@ abstract class Client implements AutoCloseable {
     // ------------------------------------------------------------------ conpool
 
     static final class Conpool extends Client {
+        static final String NON_BLOCKING_SOCKETS = "io.conpool.nonBlockingSockets";
+
         private final ConnectionPool pool;
 
         private final Endpoint[] endpoints;
 
-        Conpool(List<Target> targets, int limit, TestCertificate cert) {
+        Conpool(List<Target> targets, int limit, TestCertificate cert, boolean nonBlockingSockets) {
             super(targets, limit);
             SSLContext ctx = clientContext(targets, cert);
             Tls tls = ctx == null ? null : Tls.builder().sslContext(ctx).protocols(List.of("TLSv1.3")).build();
@@ -307,9 +310,21 @@ abstract class Client implements AutoCloseable {
                 endpoints[i] = tls == null ? Endpoint.of(t.host(), t.address.getPort())
                         : Endpoint.of(t.host(), t.address.getPort(), tls);
             }
-            this.pool = ConnectionPool.builder()
-                    .config(PoolConfig.builder().maxConnectionsPerEndpoint(limit).build())
-                    .build();
+            this.pool = build(PoolConfig.builder().maxConnectionsPerEndpoint(limit).build(), nonBlockingSockets);
+        }
+
+        /** A pool with these settings, its sockets switched to non-blocking mode (the default) or left blocking. */
+        static ConnectionPool build(PoolConfig config, boolean nonBlockingSockets) {
+            if (nonBlockingSockets) {
+                return ConnectionPool.builder().config(config).build();
+            }
+            System.setProperty(NON_BLOCKING_SOCKETS, "false"); // read when the pool is built
+            try {
+                return ConnectionPool.builder().config(config).build();
+            }
+            finally {
+                System.clearProperty(NON_BLOCKING_SOCKETS);
+            }
         }
 
         @Override

@@ -27,7 +27,13 @@ enum Impl {
     HTTPCORE_LAX("httpcore-lax"),
 
     /** conpool with default settings (only the per-endpoint limit set); liveness check on every borrow. */
-    CONPOOL("conpool");
+    CONPOOL("conpool"),
+
+    /**
+     * conpool as above, built with {@code -Dio.conpool.nonBlockingSockets=false}: its sockets stay in blocking mode,
+     * so each probe switches the mode there and back (five system calls instead of one). For the design comparison.
+     */
+    CONPOOL_BLOCKING_SOCKETS("conpool-blocking-sockets");
 
     final String id;
 
@@ -37,6 +43,10 @@ enum Impl {
 
     static final List<Impl> POOLS = List.of(COMMONS_POOL2_DEFAULT, COMMONS_POOL2_TUNED, HTTPCORE_STRICT, HTTPCORE_LAX,
             CONPOOL);
+
+    /** The pools plus conpool with blocking sockets, for the end-to-end scenarios. */
+    static final List<Impl> POOLS_AND_VARIANT = List.of(COMMONS_POOL2_DEFAULT, COMMONS_POOL2_TUNED, HTTPCORE_STRICT,
+            HTTPCORE_LAX, CONPOOL, CONPOOL_BLOCKING_SOCKETS);
 
     static Impl byId(String id) {
         for (Impl i : values()) {

@@ -35,6 +35,10 @@ public class ProbeBenchmark {
     @Param({"plain", "tls"})
     public String transport;
 
+    /** {@code non-blocking}: conpool's default on Java 21+; {@code blocking}: {@code -Dio.conpool.nonBlockingSockets=false}. */
+    @Param({"non-blocking", "blocking"})
+    public String sockets;
+
     private LoopbackServer server;
 
     private ConnectionPool pool;
@@ -52,7 +56,8 @@ public class ProbeBenchmark {
                 ? Endpoint.of("127.0.0.1", port,
                         Tls.builder().sslContext(cert.clientContext()).protocols(List.of("TLSv1.3")).build())
                 : Endpoint.of("127.0.0.1", port);
-        pool = ConnectionPool.builder().config(PoolConfig.builder().maxConnectionsPerEndpoint(8).build()).build();
+        pool = Client.Conpool.build(PoolConfig.builder().maxConnectionsPerEndpoint(8).build(),
+                sockets.equals("non-blocking"));
         byte[] request = new byte[LoopbackServer.MESSAGE_BYTES];
         byte[] reply = new byte[LoopbackServer.MESSAGE_BYTES];
         try (PooledConnection c = pool.acquire(endpoint)) {

@@ -50,6 +50,11 @@ final class Ratios {
                     "conpool / HttpCore 5 StrictConnPool, throughput, plain, 1 endpoint, 8 threads");
             put(r, "pool_vs_httpcore_lax", cp / thr(p1, Impl.HTTPCORE_LAX), ">= 1.0",
                     "conpool / HttpCore 5 LaxConnPool, throughput, plain, 1 endpoint, 8 threads");
+            put(r, "non_blocking_vs_blocking_sockets", cp / thr(p1, Impl.CONPOOL_BLOCKING_SOCKETS), null,
+                    "conpool / conpool with blocking sockets (-Dio.conpool.nonBlockingSockets=false), plain, 1 "
+                            + "endpoint, 8 threads");
+            put(r, "non_blocking_vs_blocking_sockets_tls", thr(t1, Impl.CONPOOL) / thr(t1, Impl.CONPOOL_BLOCKING_SOCKETS),
+                    null, "the same over TLS 1.3");
             put(r, "pool_vs_commons_pool2_100_endpoints", thr(p100, Impl.CONPOOL) / thr(p100, Impl.COMMONS_POOL2_DEFAULT),
                     null, "conpool / commons-pool2 (defaults), 100 endpoints, 8 threads");
             put(r, "many_endpoints_vs_one", thr(p100, Impl.CONPOOL) / cp, ">= 0.9",
@@ -113,6 +118,11 @@ final class Ratios {
                 if (row != null) {
                     put(r, "micro_probe_p50_ns_" + t, (Double) row.get("p50_ns"), "<= 1500",
                             "conpool liveness check on a healthy idle " + t + " connection, median");
+                }
+                Map<String, Object> blocking = find(micro, "probe", "conpool", t + "-blocking-socket", "1", 1);
+                if (blocking != null) {
+                    put(r, "micro_probe_p50_ns_" + t + "_blocking_socket", (Double) blocking.get("p50_ns"), null,
+                            "the same with the socket left in blocking mode (-Dio.conpool.nonBlockingSockets=false)");
                 }
             }
             for (String impl : List.of("conpool", "commons-pool2-default", "commons-pool2-tuned", "httpcore-strict",
