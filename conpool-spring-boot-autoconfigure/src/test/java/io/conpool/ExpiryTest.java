@@ -212,6 +212,21 @@ class ExpiryTest {
         }
     }
 
+    /** Min idle of an endpoint named at build time is opened right away, not at the first sweep (an hour away here). */
+    @Test
+    void namedEndpointsAreWarmedAtStartWithoutWaitingForTheFirstSweep() {
+        try (EchoServer server = EchoServer.start()) {
+            Endpoint ep = server.endpoint();
+            PoolConfig config = PoolConfig.builder().maxIdlePerEndpoint(2).minIdlePerEndpoint(2)
+                    .validationInterval(Duration.ofHours(1)).build();
+            ConnectionPool pool = leaks.track(ConnectionPool.builder().config(config).endpoint("warm", ep));
+            awaitTrue(() -> pool.stats(ep).idle() == 2);
+            server.assertAccepted(2);
+            assertThat(pool.stats(ep).created()).isEqualTo(2);
+            LeakCheck.assertNoPermitLost(pool, ep);
+        }
+    }
+
     private static Socket leaseAndReturn(ConnectionPool pool, Endpoint ep) {
         try (PooledConnection c = pool.acquire(ep)) {
             assertThat(Wire.echo(c, "x")).isEqualTo("x");

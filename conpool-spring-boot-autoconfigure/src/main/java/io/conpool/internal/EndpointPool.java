@@ -148,6 +148,7 @@ final class EndpointPool {
         this.healthCheck = config.healthCheck().orElse(null);
         this.breaker = new CircuitBreaker(endpoint, config, ticker, this::circuitChanged);
         this.lastActivityNanos = ticker.nanoTime();
+        this.nextWarmNanos = lastActivityNanos; // warming may start now (a ticker may read negative: no 0 default)
         if (endpoint.isTls() && !endpoint.tls().verifyHostname()) {
             log.warn("host name verification is OFF for {}: any certificate its trust material accepts will do, "
                     + "for any name", endpoint);

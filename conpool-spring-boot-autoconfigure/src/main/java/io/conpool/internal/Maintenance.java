@@ -53,8 +53,15 @@ final class Maintenance {
     }
 
     void start() {
-        // A first pass right away warms named endpoints' min idle at start-up.
-        sweeper.scheduleWithFixedDelay(this::sweepSafely, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+        // Endpoints known at start-up (the named ones) get their min idle opened now, on the worker; the first sweep
+        // comes one interval later. (A sweep at start would have nothing to examine, and would race the first leases.)
+        long now = pool.ticker().nanoTime();
+        for (EndpointPool p : pool.endpointPools()) {
+            if (p.config.minIdlePerEndpoint() > 0) {
+                scheduleWarm(p, now);
+            }
+        }
+        sweeper.scheduleWithFixedDelay(this::sweepSafely, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     void stop() {
