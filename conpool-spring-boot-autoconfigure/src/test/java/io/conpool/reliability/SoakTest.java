@@ -228,10 +228,13 @@ class SoakTest {
     /** What the soak counts and samples. */
     private static final class Figures {
 
-        /** Failures a caller may legitimately see when the network misbehaves. */
+        /**
+         * Failures a caller may legitimately see when the network misbehaves. A channel's write to a reset
+         * connection fails with a plain {@code IOException}, told apart by its message.
+         */
         static final java.util.Set<String> EXPECTED_FAILURES = java.util.Set.of("SocketException", "EOFException",
-                "SocketTimeoutException", "AcquireTimeoutException", "ConnectException", "ConnectTimeoutException",
-                "CircuitOpenException");
+                "SocketTimeoutException", "IOException(Broken pipe)", "IOException(Connection reset by peer)",
+                "AcquireTimeoutException", "ConnectException", "ConnectTimeoutException", "CircuitOpenException");
 
         final LongAdder started = new LongAdder();
 
@@ -254,7 +257,9 @@ class SoakTest {
         int maxOccupancy;
 
         void failed(Throwable t) {
-            failures.computeIfAbsent(t.getClass().getSimpleName(), k -> new LongAdder()).increment();
+            String type = t.getClass() == IOException.class ? "IOException(" + t.getMessage() + ")"
+                    : t.getClass().getSimpleName();
+            failures.computeIfAbsent(type, k -> new LongAdder()).increment();
         }
 
         long failureCount() {
