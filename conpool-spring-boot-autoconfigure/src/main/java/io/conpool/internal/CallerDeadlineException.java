@@ -14,19 +14,12 @@ final class CallerDeadlineException extends ConpoolException {
 
     private static final long serialVersionUID = 1L;
 
-    private final transient Endpoint endpoint;
-
     private final int attempts;
 
     CallerDeadlineException(Endpoint endpoint, int attempts, Throwable lastCause) {
         super("connecting to " + endpoint + ": the caller's deadline passed "
                 + (attempts == 0 ? "before a connect attempt could start" : "during attempt " + attempts), lastCause);
-        this.endpoint = endpoint;
         this.attempts = attempts;
-    }
-
-    Endpoint endpoint() {
-        return endpoint;
     }
 
     /** Attempts started, the last one cut short. */

@@ -461,7 +461,8 @@ final class EndpointPool {
         catch (ConpoolException ex) {
             // Count the failure first: if it opens the breaker, the waiters fail now instead of one of them being
             // handed this slot and trying a connect the breaker already forbids. A caller whose deadline passed
-            // before any attempt says nothing about the endpoint: no error, no breaker failure.
+            // before or during an attempt (within its connection timeout) says nothing about the endpoint: no error,
+            // no breaker failure.
             if (!(ex instanceof AcquireInterruptedException) && !(ex instanceof CallerDeadlineException)) {
                 connectFailed(ex);
             }

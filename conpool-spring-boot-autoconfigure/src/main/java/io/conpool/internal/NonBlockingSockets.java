@@ -55,7 +55,7 @@ final class NonBlockingSockets {
 
     /**
      * Lets a virtual thread touch the connected {@code channel} once (a read of zero bytes), unless the calling
-     * thread is virtual itself (its own I/O on the channel has done the same already). Best effort: a failure only
+     * thread is virtual itself (its first read or write on the channel does the same). Best effort: a failure only
      * leaves the socket as it was.
      */
     static void switchToNonBlocking(SocketChannel channel) {
