@@ -127,6 +127,10 @@ class DemoPageBrowserTest {
                 .anyMatch(legend -> legend.getText().startsWith("idle ")));
         screenshot(driver, "target/demo-page-after-load.png");
 
+        // The tiles may still show a poll taken before the run ended (the POST can answer before the next poll
+        // lands): wait for one that shows the run over, with its connections back in the pool.
+        wait.until(d -> "0".equals(stat(card, "active")) && "0".equals(stat(card, "pending")));
+
         // "clear" closes the idle connections: idle drops to 0 and the closed count rises.
         // Idle and closed read in one script, so both come from the same poll: the pool's sweep may trim idle
         // connections at any moment (closing some), and only a consistent pair makes the sum below exact.
