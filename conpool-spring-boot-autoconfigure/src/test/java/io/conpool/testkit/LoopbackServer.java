@@ -201,9 +201,12 @@ public abstract class LoopbackServer implements AutoCloseable {
             catch (IOException ex) {
                 return; // listener closed
             }
-            int index = accepted.getAndIncrement();
+            // Counted only once listed, so that a test that awaited n accepted connections can look at the n-th.
+            // (One acceptor thread: nobody else moves the count between these lines.)
+            int index = accepted.get();
             ServerConnection c = new ServerConnection(s, index);
             connections.add(c);
+            accepted.incrementAndGet();
             Thread t = new Thread(() -> handle(c), threadName + "-conn-" + index);
             t.setDaemon(true);
             handlers.add(t);
