@@ -1,8 +1,5 @@
 package io.conpool.internal;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
@@ -36,9 +33,6 @@ final class NonBlockingSockets {
     /** The system property that turns this off. */
     static final String PROPERTY = "io.conpool.nonBlockingSockets";
 
-    /** {@code Thread.startVirtualThread(Runnable)}, or {@code null} before Java 21. */
-    private static final MethodHandle START_VIRTUAL = lookup();
-
     /**
      * How long the connecting thread waits for the virtual thread. Should the virtual-thread scheduler be too busy
      * to run it by then, it runs later, harmlessly: a zero-byte read waits for the channel's read lock.
@@ -50,7 +44,7 @@ final class NonBlockingSockets {
 
     /** Whether pools built now should switch their sockets: Java 21+ and not turned off by {@link #PROPERTY}. */
     static boolean enabled() {
-        return START_VIRTUAL != null && !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
+        return VirtualThreads.canStart() && !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
     }
 
     /**
@@ -59,11 +53,11 @@ final class NonBlockingSockets {
      * leaves the socket as it was.
      */
     static void switchToNonBlocking(SocketChannel channel) {
-        if (START_VIRTUAL == null || VirtualThreads.isVirtual(Thread.currentThread())) {
+        if (!VirtualThreads.canStart() || VirtualThreads.isVirtual(Thread.currentThread())) {
             return;
         }
         try {
-            Thread touch = (Thread) START_VIRTUAL.invokeExact((Runnable) () -> {
+            Thread touch = VirtualThreads.start(() -> {
                 try {
                     channel.read(ByteBuffer.allocate(0));
                 }
@@ -76,18 +70,8 @@ final class NonBlockingSockets {
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt(); // the caller's connect sees the interrupt next
         }
-        catch (Throwable ex) {
+        catch (RuntimeException | Error ex) {
             log.debug("could not switch a socket to non-blocking mode: {}", ex.toString());
-        }
-    }
-
-    private static MethodHandle lookup() {
-        try {
-            return MethodHandles.publicLookup().findStatic(Thread.class, "startVirtualThread",
-                    MethodType.methodType(Thread.class, Runnable.class));
-        }
-        catch (ReflectiveOperationException ex) {
-            return null; // Java 17-20
         }
     }
 }
