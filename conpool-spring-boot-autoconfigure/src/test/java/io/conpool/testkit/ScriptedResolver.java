@@ -27,8 +27,6 @@ public final class ScriptedResolver implements Resolver {
 
     private final Map<String, String> failures = new ConcurrentHashMap<>();
 
-    private final Map<String, AtomicInteger> lookups = new ConcurrentHashMap<>();
-
     /** Which thread made each lookup, per host (the pool's background refresh looks up on its own thread). */
     private final Map<String, List<Thread>> lookupThreads = new ConcurrentHashMap<>();
 
@@ -116,8 +114,8 @@ public final class ScriptedResolver implements Resolver {
 
     /** Lookups of {@code host} so far (answered or failed). */
     public int lookups(String host) {
-        AtomicInteger n = lookups.get(host);
-        return n == null ? 0 : n.get();
+        List<Thread> threads = lookupThreads.get(host);
+        return threads == null ? 0 : threads.size();
     }
 
     /**
@@ -137,7 +135,6 @@ public final class ScriptedResolver implements Resolver {
     @Override
     public List<InetAddress> resolve(String host) throws UnknownHostException {
         total.incrementAndGet();
-        lookups.computeIfAbsent(host, h -> new AtomicInteger()).incrementAndGet();
         lookupThreads.computeIfAbsent(host, h -> new CopyOnWriteArrayList<>()).add(Thread.currentThread());
         waitWhilePaused(host);
         List<InetAddress> answer = answers.get(host);

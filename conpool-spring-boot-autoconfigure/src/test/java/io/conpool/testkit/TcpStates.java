@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -88,24 +89,19 @@ public final class TcpStates {
         long inode = find(client.getLocalPort(), client.getPort()).orElseThrow(
                 () -> new AssertionError("no kernel entry for local port " + client.getLocalPort())).inode();
         String link = "socket:[" + inode + "]";
-        try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path fd : fds) {
+        for (Map.Entry<String, String> fd : OpenSockets.descriptors().entrySet()) {
+            if (fd.getValue().equals(link)) {
                 try {
-                    if (Files.readSymbolicLink(fd).toString().equals(link)) {
-                        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
-                            if (line.startsWith("flags:")) {
-                                return (Long.parseLong(line.substring(6).trim(), 8) & O_NONBLOCK) != 0;
-                            }
+                    for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getKey()))) {
+                        if (line.startsWith("flags:")) {
+                            return (Long.parseLong(line.substring(6).trim(), 8) & O_NONBLOCK) != 0;
                         }
                     }
                 }
                 catch (IOException ex) {
-                    // closed while listing
+                    throw new UncheckedIOException("reading /proc/self/fdinfo/" + fd.getKey(), ex);
                 }
             }
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException("listing /proc/self/fd (the kit needs Linux /proc)", ex);
         }
         throw new AssertionError("no descriptor of this process is " + link);
     }
