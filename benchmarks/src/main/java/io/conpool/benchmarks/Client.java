@@ -27,6 +27,7 @@ import io.conpool.EndpointStats;
 import io.conpool.PoolConfig;
 import io.conpool.PooledConnection;
 import io.conpool.Tls;
+import io.conpool.internal.BenchmarkAccess;
 
 /**
  * One implementation under load: a request takes a connection to an endpoint, writes 64 bytes, reads the 64-byte
@@ -294,8 +295,6 @@ abstract class Client implements AutoCloseable {
     // ------------------------------------------------------------------ conpool
 
     static final class Conpool extends Client {
-        static final String NON_BLOCKING_SOCKETS = "io.conpool.nonBlockingSockets";
-
         private final ConnectionPool pool;
 
         private final Endpoint[] endpoints;
@@ -318,12 +317,12 @@ abstract class Client implements AutoCloseable {
             if (nonBlockingSockets) {
                 return ConnectionPool.builder().config(config).build();
             }
-            System.setProperty(NON_BLOCKING_SOCKETS, "false"); // read when the pool is built
+            System.setProperty(BenchmarkAccess.NON_BLOCKING_SOCKETS_PROPERTY, "false"); // read when the pool is built
             try {
                 return ConnectionPool.builder().config(config).build();
             }
             finally {
-                System.clearProperty(NON_BLOCKING_SOCKETS);
+                System.clearProperty(BenchmarkAccess.NON_BLOCKING_SOCKETS_PROPERTY);
             }
         }
 

@@ -1,6 +1,7 @@
 package io.conpool.benchmarks;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 /** The implementations compared, with the names used in tables and in benchmark-results.json. */
 enum Impl {
@@ -45,8 +46,8 @@ enum Impl {
             CONPOOL);
 
     /** The pools plus conpool with blocking sockets, for the end-to-end scenarios. */
-    static final List<Impl> POOLS_AND_VARIANT = List.of(COMMONS_POOL2_DEFAULT, COMMONS_POOL2_TUNED, HTTPCORE_STRICT,
-            HTTPCORE_LAX, CONPOOL, CONPOOL_BLOCKING_SOCKETS);
+    static final List<Impl> POOLS_AND_VARIANT = Stream.concat(POOLS.stream(), Stream.of(CONPOOL_BLOCKING_SOCKETS))
+            .toList();
 
     static Impl byId(String id) {
         for (Impl i : values()) {

@@ -14,6 +14,9 @@ import io.conpool.PooledConnection;
  */
 public final class BenchmarkAccess {
 
+    /** The system property that keeps conpool's sockets in blocking mode ({@link NonBlockingSockets}). */
+    public static final String NON_BLOCKING_SOCKETS_PROPERTY = NonBlockingSockets.PROPERTY;
+
     private BenchmarkAccess() {
     }
 
