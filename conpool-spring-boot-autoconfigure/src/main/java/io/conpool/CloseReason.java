@@ -30,7 +30,12 @@ public enum CloseReason {
     /** Its address dropped out of the host's DNS answer. */
     ADDRESS_RETIRED,
     /** The pool was closed. */
-    POOL_CLOSED;
+    POOL_CLOSED,
+    /**
+     * Closed while idle, or on return, so that a caller of another endpoint could open one under
+     * {@code maxTotalConnections}.
+     */
+    TOTAL_LIMIT;
 
     /** Lower-case, dash-separated form used as a metric tag and in JSON, e.g. {@code idle-timeout}. */
     public String tag() {

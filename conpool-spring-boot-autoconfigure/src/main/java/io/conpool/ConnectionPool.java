@@ -146,6 +146,10 @@ public interface ConnectionPool extends AutoCloseable {
 
         private String name = "conpool";
 
+        private Integer maxTotalConnections;
+
+        private boolean jmxEnabled;
+
         private Builder() {
         }
 
@@ -230,9 +234,32 @@ public interface ConnectionPool extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Caps the connections open across all endpoints together (default: no cap, each endpoint has only its own
+         * {@code maxConnectionsPerEndpoint}). At the cap, a caller that needs a new connection closes the idle
+         * connection of another endpoint unused the longest, or waits (first come, first served, within its acquire
+         * timeout) for one to close.
+         */
+        public Builder maxTotalConnections(int max) {
+            if (max < 1) {
+                throw new InvalidConfigException("maxTotalConnections", max, "must be at least 1");
+            }
+            this.maxTotalConnections = max;
+            return this;
+        }
+
+        /**
+         * Registers the commons-pool2 {@code GenericKeyedObjectPool} that keeps the connections as a JMX MXBean
+         * named {@code io.conpool:type=GenericKeyedObjectPool,name=<pool name>} (default off).
+         */
+        public Builder jmxEnabled(boolean enabled) {
+            this.jmxEnabled = enabled;
+            return this;
+        }
+
         public ConnectionPool build() {
             return new DefaultConnectionPool(name, defaults, named, overrides, listeners, resolver, dnsCacheTtl,
-                    dnsNegativeCacheTtl, dnsCacheMaxSize, ticker);
+                    dnsNegativeCacheTtl, dnsCacheMaxSize, ticker, maxTotalConnections, jmxEnabled);
         }
 
         private static Duration positive(String name, Duration d) {

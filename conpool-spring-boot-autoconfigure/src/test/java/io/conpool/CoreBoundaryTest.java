@@ -59,13 +59,16 @@ class CoreBoundaryTest {
     }
 
     @Test
-    void aPoolWorksWithOnlyTheCoreClassesAndSlf4jOnTheClassPath() throws Exception {
+    void aPoolWorksWithOnlyTheCoreClassesCommonsPool2AndSlf4jOnTheClassPath() throws Exception {
         URL classes = ConnectionPool.class.getProtectionDomain().getCodeSource().getLocation();
         URL slf4j = org.slf4j.LoggerFactory.class.getProtectionDomain().getCodeSource().getLocation();
+        URL commonsPool = org.apache.commons.pool2.KeyedObjectPool.class.getProtectionDomain().getCodeSource()
+                .getLocation();
         assertThat(Path.of(classes.toURI())).endsWith(Path.of("target", "classes"));
         assertThat(slf4j.getPath()).contains("slf4j-api");
+        assertThat(commonsPool.getPath()).contains("commons-pool2");
         try (EchoServer server = EchoServer.start();
-                URLClassLoader isolated = new URLClassLoader(new URL[] { classes, slf4j },
+                URLClassLoader isolated = new URLClassLoader(new URL[] { classes, slf4j, commonsPool },
                         ClassLoader.getPlatformClassLoader())) {
             assertThatThrownBy(() -> isolated.loadClass("org.springframework.core.SpringVersion"))
                     .isInstanceOf(ClassNotFoundException.class);

@@ -44,11 +44,21 @@ public final class BenchmarkAccess {
         EndpointPool p = d.poolFor(endpoint);
         long lifetime = p.config.maxConnectionLifetime().toNanos();
         int added = 0;
-        while (added < count && p.reserveWarmSlot(Integer.MAX_VALUE)) {
-            Connection c = new Connection(new NullSocketChannel(), null,
+        while (added < count) {
+            CallContext call = CallContext.enter(System.nanoTime() + 1_000_000_000L, 1_000_000_000L, null);
+            call.owner = p;
+            call.adopt = new Connection(new NullSocketChannel(), null,
                     InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port()), d.ticker().nanoTime(),
-                    lifetime, 0);
-            p.addIdle(c);
+                    lifetime, p.generation());
+            try {
+                d.connections().addObject(endpoint); // through the socket factory, as warming does
+            }
+            catch (Exception ex) {
+                break; // the endpoint is full
+            }
+            finally {
+                call.exit();
+            }
             added++;
         }
         return added;

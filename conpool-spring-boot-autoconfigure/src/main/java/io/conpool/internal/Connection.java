@@ -16,16 +16,20 @@ import javax.net.ssl.SSLSocket;
 import io.conpool.CloseReason;
 
 /**
- * One open socket and everything the pool knows about it. Fields without a note are touched only by the thread
- * that holds the connection (the lessee, or the pool under the endpoint's lock while the connection is idle).
+ * One open socket and everything the pool knows about it: the object commons-pool2 keeps for conpool. Fields without
+ * a note are touched only by the thread that holds the connection (its lessee, or the thread commons-pool2 lets
+ * examine it while it is idle); commons-pool2's hand-over between them publishes them.
  */
 final class Connection {
 
     private static final VarHandle CLOSED;
 
+    private static final VarHandle FORGOTTEN;
+
     static {
         try {
             CLOSED = MethodHandles.lookup().findVarHandle(Connection.class, "closed", boolean.class);
+            FORGOTTEN = MethodHandles.lookup().findVarHandle(Connection.class, "forgotten", boolean.class);
         }
         catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
@@ -62,8 +66,20 @@ final class Connection {
 
     boolean leakReported;
 
-    /** Whether a caller holds it (guarded by the endpoint's lock). */
-    boolean leased;
+    /** The endpoint it belongs to (set once, by the factory that opened it). */
+    EndpointPool owner;
+
+    /** Opened during the borrow that hands it out: no reuse rule applies to it yet. Cleared by that borrower. */
+    boolean fresh;
+
+    /** Why it must close, decided before commons-pool2 is asked to destroy it; {@code null} while it may live on. */
+    CloseReason closeReason;
+
+    /** Its lessee asked for the socket itself, so it may have changed socket options (put back on return). */
+    boolean optionsTouched;
+
+    /** Whether a caller holds it (for leak reports and the forced close at shutdown). */
+    volatile boolean leased;
 
     /** Its address dropped out of DNS: close when next seen. */
     volatile boolean retired;
@@ -73,6 +89,10 @@ final class Connection {
 
     /** Set once by {@link #close()} (through {@code CLOSED}; a field rather than an AtomicBoolean: one object less). */
     private volatile boolean closed;
+
+    /** Set once when the pool stops counting it (see {@link #forget()}). */
+    @SuppressWarnings("unused") // accessed through FORGOTTEN
+    private volatile boolean forgotten;
 
     private ConnectionInput in;
 
@@ -131,6 +151,34 @@ final class Connection {
         }
         if (out != null && out.buffered() == 0) {
             out = null;
+        }
+    }
+
+    /**
+     * Puts back the options the pool connects with (no read timeout, {@code TCP_NODELAY} and {@code SO_KEEPALIVE}
+     * on, no linger), writing only those that differ. Returns {@code false} if the socket refused, so the connection
+     * goes. Called on return only if the lessee touched the socket: streams alone cannot change options.
+     */
+    boolean restoreOptions() {
+        optionsTouched = false;
+        try {
+            if (socket.getSoTimeout() != 0) {
+                socket.setSoTimeout(0);
+            }
+            if (!socket.getTcpNoDelay()) {
+                socket.setTcpNoDelay(true);
+            }
+            if (!socket.getKeepAlive()) {
+                socket.setKeepAlive(true);
+            }
+            if (socket.getSoLinger() != -1) {
+                socket.setSoLinger(false, 0);
+            }
+            return true;
+        }
+        catch (IOException ex) {
+            markBroken();
+            return false;
         }
     }
 
@@ -254,6 +302,14 @@ final class Connection {
         catch (IOException ignored) {
             // closing anyway
         }
+    }
+
+    /**
+     * Marks the connection as no longer counted among its endpoint's open ones; returns {@code true} only for the
+     * first call. (commons-pool2 may destroy one object twice when a clear races the evictor.)
+     */
+    boolean forget() {
+        return FORGOTTEN.compareAndSet(this, false, true);
     }
 
     /** Closes the socket; returns {@code true} only for the one call that actually closed it. */

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.commons.pool2.impl.GenericKeyedObjectPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +34,10 @@ import io.conpool.Resolver;
 import io.conpool.Ticker;
 
 /**
- * The {@link ConnectionPool} behind {@link ConnectionPool#builder()}: a map from endpoint to {@link EndpointPool},
- * one shared {@link ConnectionFactory} and DNS cache, and a {@link Maintenance} thread pair.
+ * The {@link ConnectionPool} behind {@link ConnectionPool#builder()}: one commons-pool2
+ * {@code GenericKeyedObjectPool} of connections keyed by endpoint, whose {@link SocketFactory} opens, checks and
+ * closes them; a map from endpoint to {@link EndpointPool} (the gate, rules and counters in front of it); the
+ * optional {@link TotalLimit}; one DNS cache; and a {@link Maintenance} thread pair.
  */
 public final class DefaultConnectionPool implements ConnectionPool {
 
@@ -50,13 +53,18 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     private final Map<Endpoint, PoolConfig> overrides;
 
-    private final ConnectionPoolListener[] listeners;
+    private final Listeners listeners;
 
     private final Ticker ticker;
 
     private final DnsCache dns;
 
-    private final ConnectionFactory factory;
+    private final TotalLimit total;
+
+    private final GenericKeyedObjectPool<Endpoint, Connection> connections;
+
+    /** Told when a virtual thread waits without a timer ({@link #watchDeadline}); one instance, not one per wait. */
+    final Gate.DeadlineWatch deadlineWatch = this::watchDeadline;
 
     private final ConcurrentHashMap<Endpoint, EndpointPool> pools = new ConcurrentHashMap<>();
 
@@ -73,17 +81,20 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     public DefaultConnectionPool(String name, PoolConfig defaults, Map<String, Endpoint> named,
             Map<Endpoint, PoolConfig> overrides, List<ConnectionPoolListener> listeners, Resolver resolver,
-            Duration dnsCacheTtl, Duration dnsNegativeCacheTtl, int dnsCacheMaxSize, Ticker ticker) {
+            Duration dnsCacheTtl, Duration dnsNegativeCacheTtl, int dnsCacheMaxSize, Ticker ticker,
+            Integer maxTotalConnections, boolean jmxEnabled) {
         this.name = name;
         this.defaults = defaults;
         this.named = Collections.unmodifiableMap(new LinkedHashMap<>(named));
         named.forEach((n, e) -> namesByEndpoint.putIfAbsent(e, n));
         this.overrides = Map.copyOf(overrides);
-        this.listeners = listeners.toArray(ConnectionPoolListener[]::new);
+        this.listeners = new Listeners(listeners);
         this.ticker = ticker;
         this.dns = new DnsCache(resolver, dnsCacheTtl, dnsNegativeCacheTtl, dnsCacheMaxSize, ticker,
                 this::addressesChanged);
-        this.factory = new ConnectionFactory(dns, ticker);
+        this.total = maxTotalConnections == null ? null : new TotalLimit(maxTotalConnections);
+        this.connections = new GenericKeyedObjectPool<>(new SocketFactory(this, new Dialer(dns, ticker), total),
+                GkopSettings.forPool(name, jmxEnabled));
         Duration sweepEvery = defaults.validationInterval();
         for (PoolConfig c : this.overrides.values()) {
             if (c.validationInterval().compareTo(sweepEvery) < 0) {
@@ -95,7 +106,8 @@ public final class DefaultConnectionPool implements ConnectionPool {
             poolFor(e); // named endpoints are known (stats, metrics) before first use
         }
         maintenance.start();
-        log.debug("pool '{}' started: {} named endpoints, defaults {}", name, this.named.size(), defaults);
+        log.debug("pool '{}' started: {} named endpoints, defaults {}, max total connections {}", name,
+                this.named.size(), defaults, maxTotalConnections == null ? "unlimited" : maxTotalConnections);
     }
 
     // ---------------------------------------------------------------- leasing
@@ -182,7 +194,8 @@ public final class DefaultConnectionPool implements ConnectionPool {
     @Override
     public EndpointStats stats(Endpoint endpoint) {
         EndpointPool p = pools.get(endpoint);
-        return p != null ? p.stats() : EndpointPool.emptyStats(endpoint, namesByEndpoint.get(endpoint), config(endpoint));
+        return p != null ? p.stats()
+                : EndpointCounters.empty(endpoint, namesByEndpoint.get(endpoint), config(endpoint).maxConnectionsPerEndpoint());
     }
 
     @Override
@@ -253,7 +266,11 @@ public final class DefaultConnectionPool implements ConnectionPool {
         for (EndpointPool p : pools.values()) {
             p.close();
         }
+        if (total != null) {
+            total.gate().close(new PoolClosedException("opening a connection: the pool is closed"));
+        }
         maintenance.stop();
+        connections.close(); // closes every idle connection; leased ones close when returned
         log.debug("pool '{}' closed", name);
     }
 
@@ -297,8 +314,7 @@ public final class DefaultConnectionPool implements ConnectionPool {
         if (p != null) {
             return p;
         }
-        return pools.computeIfAbsent(endpoint,
-                e -> new EndpointPool(e, namesByEndpoint.get(e), config(e), factory, listeners, ticker, this));
+        return pools.computeIfAbsent(endpoint, e -> new EndpointPool(e, namesByEndpoint.get(e), config(e), this));
     }
 
     /**
@@ -324,14 +340,18 @@ public final class DefaultConnectionPool implements ConnectionPool {
         long now = System.nanoTime();
         long earliest = Long.MAX_VALUE;
         for (EndpointPool p : pools.values()) {
-            long e = p.wakeExpiredWatchedWaiters(now);
-            if (e != Long.MAX_VALUE && (earliest == Long.MAX_VALUE || e - earliest < 0)) {
-                earliest = e;
-            }
+            earliest = earlier(earliest, p.wakeExpiredWaiters(now));
+        }
+        if (total != null) {
+            earliest = earlier(earliest, total.gate().wakeExpired(now));
         }
         if (earliest != Long.MAX_VALUE) {
             watchDeadline(earliest);
         }
+    }
+
+    private static long earlier(long a, long b) {
+        return b != Long.MAX_VALUE && (a == Long.MAX_VALUE || b - a < 0) ? b : a;
     }
 
     Iterable<EndpointPool> endpointPools() {
@@ -341,14 +361,7 @@ public final class DefaultConnectionPool implements ConnectionPool {
     void remove(EndpointPool p) {
         if (pools.remove(p.endpoint, p)) {
             log.debug("forgot unused endpoint {}", p.endpoint);
-            for (ConnectionPoolListener l : listeners) {
-                try {
-                    l.onEndpointRemoved(p.endpoint);
-                }
-                catch (RuntimeException ex) {
-                    p.listenerFailed(ex);
-                }
-            }
+            listeners.fire(p.endpoint, p.counters, l -> l.onEndpointRemoved(p.endpoint));
         }
     }
 
@@ -360,12 +373,83 @@ public final class DefaultConnectionPool implements ConnectionPool {
         return ticker;
     }
 
+    Listeners listeners() {
+        return listeners;
+    }
+
+    TotalLimit totalLimit() {
+        return total;
+    }
+
+    GenericKeyedObjectPool<Endpoint, Connection> connections() {
+        return connections;
+    }
+
+    /**
+     * Has commons-pool2 show every idle connection to the {@link SweepPolicy} once (the sweep's full rules for the
+     * endpoints marked {@link EndpointPool#sweeping}, the cheap ones for the rest).
+     */
+    void examineIdle() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            connections.evict();
+        }
+        catch (IllegalStateException ex) {
+            // closed meanwhile
+        }
+        catch (Exception ex) {
+            log.warn("examining the idle connections of pool '{}' failed", name, ex);
+        }
+    }
+
+    /**
+     * Makes room under {@code maxTotalConnections} for {@code requester}: closes one idle connection of the endpoint
+     * unused the longest among those nobody waits for. Called by the factory, on the requester's thread, inside its
+     * own call into commons-pool2. Returns whether one closed.
+     */
+    boolean closeOneIdleElsewhere(EndpointPool requester) {
+        EndpointPool victim = null;
+        for (EndpointPool p : pools.values()) {
+            if (p != requester && p.waiting() == 0 && p.idleCount() > 0
+                    && (victim == null || p.lastActivityNanos() - victim.lastActivityNanos() < 0)) {
+                victim = p;
+            }
+        }
+        if (victim == null) {
+            return false;
+        }
+        CallContext call = CallContext.current();
+        boolean noCreate = call.noCreate;
+        boolean skipValidation = call.skipValidation;
+        call.noCreate = true; // take an idle one or nothing
+        call.skipValidation = true; // it is taken only to be closed
+        try {
+            Connection c = connections.borrowObject(victim.endpoint);
+            c.closeReason = CloseReason.TOTAL_LIMIT;
+            connections.returnObject(victim.endpoint, c);
+            return true;
+        }
+        catch (Exception ex) {
+            return false; // none idle any more, or the pool closed: the requester waits
+        }
+        finally {
+            call.noCreate = noCreate;
+            call.skipValidation = skipValidation;
+        }
+    }
+
     private void addressesChanged(String host, List<InetAddress> now) {
         HashSet<InetAddress> current = new HashSet<>(now);
+        boolean retired = false;
         for (EndpointPool p : pools.values()) {
             if (p.endpoint.host().equals(host)) {
-                p.retireAddressesNotIn(current);
+                retired |= p.retireAddressesNotIn(current);
             }
+        }
+        if (retired) {
+            examineIdle(); // idle connections to retired addresses close now, leased ones when returned
         }
     }
 

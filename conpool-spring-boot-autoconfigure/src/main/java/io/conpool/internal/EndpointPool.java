@@ -1,19 +1,13 @@
 package io.conpool.internal;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
+import org.apache.commons.pool2.impl.GenericKeyedObjectPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,23 +17,24 @@ import io.conpool.CircuitState;
 import io.conpool.ClearResult;
 import io.conpool.CloseReason;
 import io.conpool.ConnectTimeoutException;
-import io.conpool.ConnectionPoolListener;
 import io.conpool.ConpoolException;
 import io.conpool.Endpoint;
 import io.conpool.EndpointStats;
-import io.conpool.HealthCheck;
 import io.conpool.PendingAcquiresExceededException;
 import io.conpool.PoolClosedException;
 import io.conpool.PoolConfig;
 import io.conpool.Ticker;
 
 /**
- * The connections of one endpoint: a LIFO stack of idle connections, a FIFO queue of waiting callers, and a count of
- * slots ({@code idle + leased + opening <= maxConnections}), all under one short lock.
+ * One endpoint of the pool: its settings, its {@link Gate} (who may hold a connection, who waits), its circuit
+ * breaker, its {@link ReuseRules}, its {@link EndpointCounters}, and the orchestration of a lease around them:
+ * breaker admit → gate permit → borrow from commons-pool2 (which validates an idle connection or has the
+ * {@link SocketFactory} open one) → lease; and back: return to commons-pool2 (which applies the return rules) →
+ * permit given back.
  *
- * <p>Fairness: a returned connection or a freed slot goes to the longest waiter first, never to the idle stack while
- * someone waits, so a newly arriving caller cannot overtake a waiting one. Validation, connecting and closing happen
- * outside the lock.
+ * <p>commons-pool2 keeps the idle connections and counts them; this class keeps none. It tracks its
+ * open connections only to count them against {@code maxConnections} while they open, to report leaked leases and
+ * to close leased sockets at the end of a shutdown's grace period.
  */
 final class EndpointPool {
 
@@ -47,7 +42,8 @@ final class EndpointPool {
 
     private static final Logger leakLog = LoggerFactory.getLogger("io.conpool.LeakDetection");
 
-    private static final CloseReason[] REASONS = CloseReason.values();
+    /** How long a borrower holding a permit pauses before looking again when a close is still finishing. */
+    private static final long NO_ROOM_PAUSE_NANOS = 20_000;
 
     final Endpoint endpoint;
 
@@ -57,69 +53,50 @@ final class EndpointPool {
 
     final Ticker ticker;
 
-    private final ConnectionFactory factory;
+    final EndpointCounters counters = new EndpointCounters();
 
-    private final ConnectionPoolListener[] listeners;
+    final ReuseRules rules;
 
-    /** {@code listeners.length > 0}, kept here so the hot path does not touch the array when there are none. */
-    private final boolean hasListeners;
+    /** Callers of this endpoint waiting for a permit of the pool's {@link TotalLimit}. */
+    final AtomicInteger waitingForTotal = new AtomicInteger();
+
+    private final DefaultConnectionPool pool;
+
+    private final GenericKeyedObjectPool<Endpoint, Connection> connections;
+
+    private final Listeners listeners;
+
+    private final TotalLimit total;
+
+    private final Gate gate;
 
     private final CircuitBreaker breaker;
 
     private final int maxConnections;
 
-    private final int maxPending;
-
-    private final long maxUses;
-
-    private final long maxIdleNanos;
-
     private final long leakThresholdNanos;
 
-    private final HealthCheck healthCheck;
+    /**
+     * Connections leased now: the stats' {@code active}. (commons-pool2's own active count includes connections on
+     * their way in or out and is read apart from its idle count, so the two could add up to more than the cap in a
+     * snapshot; this one changes only while a connection is in neither.)
+     */
+    private final AtomicInteger leased = new AtomicInteger();
 
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Connections open or opening, counted against {@code maxConnections} (see {@link #reserveOpen()}). */
+    private final AtomicInteger open = new AtomicInteger();
 
-    // Guarded by lock.
-    private final ArrayDeque<Connection> idle = new ArrayDeque<>();
+    /** Every open connection, idle or leased: for leak reports, DNS retirement and the forced close at shutdown. */
+    private final Set<Connection> registry = ConcurrentHashMap.newKeySet();
 
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /** {@code clearEndpoint} generation: connections made before the last clear close when next seen. */
+    private volatile int generation;
 
-    /** Every open connection of this endpoint, idle or leased (for leak checks, clear and shutdown). */
-    private final Set<Connection> all = new HashSet<>();
+    private volatile boolean closed;
 
-    private int leased;
+    private volatile long lastActivityNanos;
 
-    private int opening;
-
-    private int generation;
-
-    private boolean closed;
-
-    private boolean removed;
-
-    private long lastActivityNanos;
-
-    // Counters, updated without the lock.
-    private final LongAdder created = new LongAdder();
-
-    private final LongAdder reused = new LongAdder();
-
-    private final LongAdder misses = new LongAdder();
-
-    private final LongAdder errors = new LongAdder();
-
-    private final LongAdder acquireTimeouts = new LongAdder();
-
-    private final LongAdder rejected = new LongAdder();
-
-    private final LongAdder leaks = new LongAdder();
-
-    private final LongAdder listenerErrors = new LongAdder();
-
-    private final AtomicLongArray closedByReason = new AtomicLongArray(REASONS.length);
-
-    // Background warming state (maintenance thread only).
+    // Background state, touched by the maintenance threads only.
     volatile boolean warmInFlight;
 
     long nextWarmNanos;
@@ -128,25 +105,23 @@ final class EndpointPool {
 
     long lastSweepNanos;
 
-    private final DefaultConnectionPool pool;
+    /** This endpoint is due in the sweep under way: the sweep's full rules apply to its idle connections. */
+    volatile boolean sweeping;
 
-    EndpointPool(Endpoint endpoint, String name, PoolConfig config, ConnectionFactory factory,
-            ConnectionPoolListener[] listeners, Ticker ticker, DefaultConnectionPool pool) {
+    EndpointPool(Endpoint endpoint, String name, PoolConfig config, DefaultConnectionPool pool) {
         this.pool = pool;
         this.endpoint = endpoint;
         this.name = name;
         this.config = config;
-        this.factory = factory;
-        this.listeners = listeners;
-        this.hasListeners = listeners.length > 0;
-        this.ticker = ticker;
+        this.ticker = pool.ticker();
+        this.connections = pool.connections();
+        this.listeners = pool.listeners();
+        this.total = pool.totalLimit();
         this.maxConnections = config.maxConnectionsPerEndpoint();
-        this.maxPending = config.maxPendingAcquires().orElse(Integer.MAX_VALUE);
-        this.maxUses = config.maxConnectionUses().orElse(Long.MAX_VALUE);
-        this.maxIdleNanos = config.maxIdleTime().toNanos();
         this.leakThresholdNanos = config.leakDetectionThreshold().map(Duration::toNanos).orElse(0L);
-        this.healthCheck = config.healthCheck().orElse(null);
+        this.gate = new Gate(maxConnections, config.maxPendingAcquires().orElse(Integer.MAX_VALUE));
         this.breaker = new CircuitBreaker(endpoint, config, ticker, this::circuitChanged);
+        this.rules = new ReuseRules(this, config);
         this.lastActivityNanos = ticker.nanoTime();
         this.nextWarmNanos = lastActivityNanos; // warming may start now (a ticker may read negative: no 0 default)
         if (endpoint.isTls() && !endpoint.tls().verifyHostname()) {
@@ -158,8 +133,8 @@ final class EndpointPool {
     // ---------------------------------------------------------------- acquire
 
     /**
-     * Leases a connection within {@code timeoutNanos}. Returns {@code null} only if this endpoint pool was removed
-     * from the pool's map concurrently (the caller looks it up again).
+     * Leases a connection within {@code timeoutNanos}. Returns {@code null} only if this endpoint was forgotten
+     * concurrently (the caller looks it up again).
      */
     Lease acquire(long timeoutNanos) {
         long start = System.nanoTime();
@@ -169,17 +144,31 @@ final class EndpointPool {
             probe = breaker.admit();
         }
         catch (ConpoolException ex) {
-            rejected.increment();
+            counters.rejected.increment();
             acquireFailed(ex);
             throw ex;
         }
         boolean success = false;
         try {
-            Lease lease = obtain(start, deadline, timeoutNanos);
-            if (lease != null && probe) {
+            if (!takePermit(deadline, timeoutNanos)) {
+                return null;
+            }
+            Lease lease;
+            try {
+                lease = borrow(deadline, timeoutNanos);
+            }
+            catch (RuntimeException | Error ex) {
+                gate.release();
+                throw ex;
+            }
+            if (probe) {
                 breaker.success();
             }
-            success = lease != null;
+            success = true;
+            if (listeners.any()) {
+                long waited = System.nanoTime() - start;
+                listeners.fire(endpoint, counters, l -> l.onAcquired(endpoint, waited));
+            }
             return lease;
         }
         catch (ConpoolException ex) {
@@ -187,12 +176,14 @@ final class EndpointPool {
             if (ex instanceof CallerDeadlineException) {
                 // This caller's time ran out before or while connecting, within the connection timeout: its acquire
                 // timed out; the endpoint did nothing wrong.
-                acquireTimeouts.increment();
                 int attempts = ((CallerDeadlineException) ex).attempts();
                 reported = new AcquireTimeoutException(endpoint, Duration.ofNanos(timeoutNanos), attempts == 0
                         ? " (the time ran out before a connection could be opened)"
                         : " (the time ran out while opening a connection, attempt " + attempts + ")");
                 reported.initCause(ex.getCause());
+            }
+            if (reported instanceof AcquireTimeoutException) {
+                counters.acquireTimeouts.increment();
             }
             acquireFailed(reported);
             throw reported;
@@ -204,897 +195,424 @@ final class EndpointPool {
         }
     }
 
-    private Lease obtain(long start, long deadline, long timeoutNanos) {
-        Connection c = null;
-        Waiter w = null;
-        lock.lock();
-        try {
-            if (removed) {
-                return null;
-            }
-            if (closed) {
-                throw closedException();
-            }
-            c = idle.pollFirst();
-            if (c != null) {
-                c.leased = true;
-                leased++;
-            }
-            else if (slotsInUse() < maxConnections) {
-                opening++;
-            }
-            else if (waiters.size() >= maxPending) {
-                rejected.increment();
-                throw new PendingAcquiresExceededException(endpoint, maxPending);
-            }
-            else {
-                w = new Waiter(deadline, VirtualThreads.isVirtual(Thread.currentThread()));
-                waiters.addLast(w);
-            }
+    /** Waits in line for a permit; {@code false} if the endpoint was forgotten meanwhile. */
+    private boolean takePermit(long deadline, long timeoutNanos) {
+        switch (gate.acquire(deadline, pool.deadlineWatch)) {
+            case GRANTED:
+                return true;
+            case RETIRED:
+                return false;
+            case REJECTED:
+                counters.rejected.increment();
+                throw new PendingAcquiresExceededException(endpoint, config.maxPendingAcquires().orElse(0));
+            case INTERRUPTED:
+                throw new AcquireInterruptedException(endpoint, new InterruptedException());
+            default:
+                throw new AcquireTimeoutException(endpoint, Duration.ofNanos(timeoutNanos),
+                        " (" + maxConnections + " connections in use, " + gate.waiting() + " callers waiting)");
         }
-        finally {
-            lock.unlock();
-        }
-        if (w != null) {
-            if (w.watched && pool != null) {
-                pool.watchDeadline(deadline);
-            }
-            Object grant = await(w, deadline, timeoutNanos);
-            if (grant instanceof Connection) {
-                c = (Connection) grant;
-            }
-        }
-        Lease lease = c != null ? validateOrReplace(c, deadline) : openInSlot(deadline);
-        if (hasListeners) {
-            long waited = System.nanoTime() - start;
-            for (ConnectionPoolListener l : listeners) {
-                try {
-                    l.onAcquired(endpoint, waited);
-                }
-                catch (RuntimeException ex) {
-                    listenerFailed(ex);
-                }
-            }
-        }
-        return lease;
-    }
-
-    /** Parks until granted, or fails on timeout or interrupt (giving back a grant that raced in). */
-    private Object await(Waiter w, long deadline, long timeoutNanos) {
-        boolean interrupted = false;
-        while (true) {
-            Object grant = w.grant;
-            if (grant != null) {
-                return unwrap(grant);
-            }
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                break;
-            }
-            if (w.watched) {
-                LockSupport.park(this); // no timer: the pool's deadline check unparks it (see Waiter.watched)
-            }
-            else {
-                LockSupport.parkNanos(this, remaining);
-            }
-            if (Thread.interrupted()) {
-                interrupted = true;
-                break;
-            }
-        }
-        Object raced;
-        lock.lock();
-        try {
-            raced = w.grant;
-            if (raced == null) {
-                waiters.remove(w);
-            }
-        }
-        finally {
-            lock.unlock();
-        }
-        if (raced instanceof ConpoolException) {
-            throw (ConpoolException) raced;
-        }
-        // A grant that raced with the deadline or the interrupt goes to the next waiter.
-        if (raced instanceof Connection) {
-            returnToPool((Connection) raced);
-        }
-        else if (raced == Waiter.SLOT) {
-            lock.lock();
-            try {
-                opening--;
-                passSlotLocked();
-            }
-            finally {
-                lock.unlock();
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-            throw new AcquireInterruptedException(endpoint, new InterruptedException());
-        }
-        acquireTimeouts.increment();
-        throw new AcquireTimeoutException(endpoint, Duration.ofNanos(timeoutNanos),
-                " (" + maxConnections + " connections in use, " + pendingNow() + " callers waiting)");
-    }
-
-    private static Object unwrap(Object grant) {
-        if (grant instanceof ConpoolException) {
-            throw (ConpoolException) grant;
-        }
-        return grant;
     }
 
     /**
-     * Wakes the virtual-thread waiters whose deadline has passed (they park without a timer and, woken, time out
-     * by themselves). Returns the earliest deadline of those still waiting, or {@link Long#MAX_VALUE} if none.
+     * With a permit held: takes an idle connection that passes the reuse rules, or has a new one opened, from
+     * commons-pool2. Only a close still finishing (or the sweep examining the last idle connection) can leave no
+     * room for a moment; the borrower then looks again, within its deadline.
      */
-    long wakeExpiredWatchedWaiters(long nowNanos) {
-        long earliest = Long.MAX_VALUE;
-        lock.lock();
+    private Lease borrow(long deadline, long timeoutNanos) {
+        CallContext call = CallContext.enter(deadline, timeoutNanos, null);
+        call.owner = this;
         try {
-            for (Waiter w : waiters) {
-                if (!w.watched) {
+            while (true) {
+                Connection c;
+                try {
+                    c = connections.borrowObject(endpoint);
+                }
+                catch (SocketFactory.NoRoom | NoSuchElementException ex) {
+                    pauseBeforeLookingAgain(deadline);
                     continue;
                 }
-                if (nowNanos - w.deadline >= 0) {
-                    LockSupport.unpark(w.thread);
+                catch (IllegalStateException ex) {
+                    throw closedException(); // commons-pool2 is closed: so is the pool
                 }
-                else if (earliest == Long.MAX_VALUE || w.deadline - earliest < 0) {
-                    earliest = w.deadline;
+                catch (RuntimeException ex) {
+                    throw ex;
                 }
+                catch (Exception ex) {
+                    throw new IllegalStateException("commons-pool2 failed a borrow from " + endpoint, ex);
+                }
+                if (closed) {
+                    c.fresh = false;
+                    c.closeReason = CloseReason.POOL_CLOSED;
+                    connections.returnObject(endpoint, c);
+                    throw closedException();
+                }
+                return startLease(c);
             }
         }
         finally {
-            lock.unlock();
-        }
-        return earliest;
-    }
-
-    /** Checks an idle connection; replaces it (same slot) until one passes or a new one is opened. */
-    private Lease validateOrReplace(Connection c, long deadline) {
-        while (c != null) {
-            CloseReason bad = check(c, deadline);
-            if (bad == null) {
-                c.uses++;
-                startLease(c);
-                reused.increment();
-                if (hasListeners) {
-                    for (ConnectionPoolListener l : listeners) {
-                        try {
-                            l.onConnectionReused(endpoint);
-                        }
-                        catch (RuntimeException ex) {
-                            listenerFailed(ex);
-                        }
-                    }
-                }
-                return new Lease(this, c, true);
-            }
-            Connection next;
-            lock.lock();
-            try {
-                forgetLeasedLocked(c);
-                next = idle.pollFirst();
-                if (next != null) {
-                    next.leased = true;
-                    leased++;
-                }
-                else {
-                    opening++;
-                }
-            }
-            finally {
-                lock.unlock();
-            }
-            destroy(c, bad);
-            c = next;
-        }
-        return openInSlot(deadline);
-    }
-
-    /** Why an idle connection must not be handed out, or {@code null}. */
-    private CloseReason check(Connection c, long deadline) {
-        long now = ticker.nanoTime();
-        CloseReason stale = staleness(c, now);
-        if (stale != null) {
-            return stale;
-        }
-        CloseReason dead = c.probe();
-        if (dead != null) {
-            return dead;
-        }
-        if (healthCheck != null) {
-            return runHealthCheck(c, deadline);
-        }
-        return null;
-    }
-
-    /** The rules that need no I/O: cleared, retired address, lifetime, idle time. */
-    private CloseReason staleness(Connection c, long now) {
-        if (c.generation != generation) {
-            return CloseReason.CLEARED;
-        }
-        if (c.retired) {
-            return CloseReason.ADDRESS_RETIRED;
-        }
-        if (now - c.expiresAtNanos >= 0) {
-            return CloseReason.LIFETIME_EXPIRED;
-        }
-        if (now - c.lastUsedNanos > maxIdleNanos) {
-            return CloseReason.IDLE_TIMEOUT;
-        }
-        return null;
-    }
-
-    private CloseReason runHealthCheck(Connection c, long deadline) {
-        // Bounded by its own timeout and by what is left of the acquire's deadline.
-        long budgetMs = Math.max(1,
-                Math.min(config.healthCheckTimeout().toMillis(), (deadline - System.nanoTime()) / 1_000_000));
-        Lease probeLease = new Lease(this, c, true);
-        try {
-            int saved = c.socket.getSoTimeout();
-            c.socket.setSoTimeout((int) budgetMs);
-            boolean healthy = healthCheck.isHealthy(probeLease);
-            c.socket.setSoTimeout(saved);
-            if (healthy && c.leftoverOnReturn() == null) {
-                return null;
-            }
-            return CloseReason.HEALTH_CHECK_FAILED;
-        }
-        catch (Exception ex) {
-            if (!(ex instanceof java.io.IOException)) {
-                listenerFailed(ex);
-            }
-            log.debug("health check of {} failed: {}", endpoint, ex.toString());
-            return CloseReason.HEALTH_CHECK_FAILED;
+            call.exit();
         }
     }
 
-    /** Opens a new connection in a slot this caller holds (counted in {@code opening}). */
-    private Lease openInSlot(long deadline) {
-        Connection c;
-        try {
-            c = factory.open(endpoint, config, currentGeneration(), deadline);
-        }
-        catch (ConpoolException ex) {
-            // Count the failure first: if it opens the breaker, the waiters fail now instead of one of them being
-            // handed this slot and trying a connect the breaker already forbids. A caller whose deadline passed
-            // before or during an attempt (within its connection timeout) says nothing about the endpoint: no error,
-            // no breaker failure.
-            if (!(ex instanceof AcquireInterruptedException) && !(ex instanceof CallerDeadlineException)) {
-                connectFailed(ex);
-            }
-            lock.lock();
-            try {
-                opening--;
-                passSlotLocked();
-            }
-            finally {
-                lock.unlock();
-            }
-            throw ex;
-        }
-        boolean lateClose;
-        lock.lock();
-        try {
-            opening--;
-            lateClose = closed;
-            if (!lateClose) {
-                c.leased = true;
-                leased++;
-                all.add(c);
-            }
-        }
-        finally {
-            lock.unlock();
-        }
-        created.increment();
-        breaker.success();
-        long connectNanos = ticker.nanoTime() - c.createdNanos;
-        for (ConnectionPoolListener l : listeners) {
-            try {
-                l.onConnectionCreated(endpoint, connectNanos);
-            }
-            catch (RuntimeException ex) {
-                listenerFailed(ex);
-            }
-        }
-        if (lateClose) {
-            destroy(c, CloseReason.POOL_CLOSED);
-            lock.lock();
-            try {
-                passSlotLocked();
-            }
-            finally {
-                lock.unlock();
-            }
+    private void pauseBeforeLookingAgain(long deadline) {
+        if (closed) {
             throw closedException();
         }
-        misses.increment();
-        c.uses = 1;
-        startLease(c);
-        return new Lease(this, c, false);
+        if (deadline - System.nanoTime() <= 0) {
+            throw new CallerDeadlineException(endpoint, 0, null);
+        }
+        LockSupport.parkNanos(this, NO_ROOM_PAUSE_NANOS);
+        if (Thread.interrupted()) {
+            Thread.currentThread().interrupt();
+            throw new AcquireInterruptedException(endpoint, new InterruptedException());
+        }
     }
 
-    private void startLease(Connection c) {
+    private Lease startLease(Connection c) {
+        boolean reused = !c.fresh;
+        c.fresh = false;
+        if (reused) {
+            c.uses++;
+            counters.reused.increment();
+            if (listeners.any()) {
+                listeners.fire(endpoint, counters, l -> l.onConnectionReused(endpoint));
+            }
+        }
+        else {
+            c.uses = 1;
+            counters.misses.increment();
+        }
         if (leakThresholdNanos > 0) {
             c.leasedAtNanos = ticker.nanoTime();
             c.leasedBy = new Throwable("connection to " + endpoint + " leased here");
             c.leakReported = false;
         }
-        else if (hasListeners) {
+        else if (listeners.any()) {
             c.leasedAtNanos = ticker.nanoTime();
         }
+        c.leased = true;
+        leased.incrementAndGet();
+        return new Lease(this, c, reused);
+    }
+
+    // ---------------------------------------------------------------- the socket factory's calls
+
+    /** Counts one more connection opening if the endpoint is below {@code maxConnections}. */
+    boolean reserveOpen() {
+        int n;
+        do {
+            n = open.get();
+            if (n >= maxConnections) {
+                return false;
+            }
+        }
+        while (!open.compareAndSet(n, n + 1));
+        return true;
+    }
+
+    void unreserveOpen() {
+        open.decrementAndGet();
+    }
+
+    /** A connection was opened (its room reserved). */
+    void opened(Connection c) {
+        registry.add(c);
+        counters.created.increment();
+        breaker.success();
+        if (listeners.any()) {
+            long connectNanos = ticker.nanoTime() - c.createdNanos;
+            listeners.fire(endpoint, counters, l -> l.onConnectionCreated(endpoint, connectNanos));
+        }
+    }
+
+    /**
+     * Opening failed: counts it against the endpoint unless the caller's own deadline or interrupt cut it short, and
+     * returns what to throw. For warming, whose deadline is the whole connect budget, running out of time is the
+     * endpoint's connect timeout.
+     */
+    ConpoolException openFailed(ConpoolException ex, boolean warming) {
+        ConpoolException failure = ex;
+        if (warming && ex instanceof CallerDeadlineException) {
+            CallerDeadlineException late = (CallerDeadlineException) ex;
+            failure = new ConnectTimeoutException(endpoint, late.attempts(), config.connectionTimeout(),
+                    late.getCause());
+        }
+        if (!(failure instanceof AcquireInterruptedException) && !(failure instanceof CallerDeadlineException)
+                && !(failure instanceof AcquireTimeoutException)) {
+            connectFailed(failure);
+        }
+        return failure;
     }
 
     private void connectFailed(ConpoolException ex) {
-        errors.increment();
-        for (ConnectionPoolListener l : listeners) {
-            try {
-                l.onConnectFailed(endpoint, ex);
-            }
-            catch (RuntimeException e) {
-                listenerFailed(e);
-            }
+        counters.errors.increment();
+        if (listeners.any()) {
+            listeners.fire(endpoint, counters, l -> l.onConnectFailed(endpoint, ex));
         }
         if (breaker.failure(ex)) {
-            failWaiters(breaker.openException());
+            counters.rejected.add(gate.failWaiters(breaker.openException()));
         }
     }
 
-    private void acquireFailed(ConpoolException ex) {
-        for (ConnectionPoolListener l : listeners) {
-            try {
-                l.onAcquireFailed(endpoint, ex);
-            }
-            catch (RuntimeException e) {
-                listenerFailed(e);
-            }
+    /**
+     * A connection is destroyed: closes its socket (counted under {@code reason}, once) and stops counting it as
+     * open. Returns {@code true} only for the call that stopped counting it.
+     */
+    boolean destroyed(Connection c, CloseReason reason) {
+        closeCounted(c, reason);
+        if (!c.forget()) {
+            return false;
         }
+        registry.remove(c);
+        open.decrementAndGet();
+        lastActivityNanos = ticker.nanoTime();
+        return true;
     }
 
-    // ---------------------------------------------------------------- release
-
-    /** Ends a lease: back to a waiter or the idle stack, or destroyed for {@code reason} (or what the check finds). */
-    void release(Lease lease, CloseReason reason) {
-        Connection c = lease.connection;
-        long now = ticker.nanoTime();
-        if (hasListeners) {
-            long held = now - c.leasedAtNanos;
-            for (ConnectionPoolListener l : listeners) {
-                try {
-                    l.onReleased(endpoint, held);
-                }
-                catch (RuntimeException ex) {
-                    listenerFailed(ex);
-                }
-            }
-        }
-        c.leasedBy = null;
-        if (reason == null) {
-            reason = c.leftoverOnReturn();
-        }
-        if (reason == null) {
-            if (c.uses >= maxUses) {
-                reason = CloseReason.MAX_USES;
-            }
-            else if (now - c.expiresAtNanos >= 0) {
-                reason = CloseReason.LIFETIME_EXPIRED;
-            }
-            else if (c.retired) {
-                reason = CloseReason.ADDRESS_RETIRED;
-            }
-        }
-        c.lastUsedNanos = now;
-        if (reason == null) {
-            returnToPool(c);
-            return;
-        }
-        lock.lock();
-        try {
-            forgetLeasedLocked(c);
-            lastActivityNanos = now;
-            passSlotLocked();
-        }
-        finally {
-            lock.unlock();
-        }
-        destroy(c, reason);
-    }
-
-    /** Gives a healthy leased connection to the longest waiter, or to the idle stack. */
-    private void returnToPool(Connection c) {
-        Waiter next;
-        boolean destroy = false;
-        lock.lock();
-        try {
-            lastActivityNanos = c.lastUsedNanos;
-            if (c.generation != generation || closed) {
-                forgetLeasedLocked(c);
-                destroy = true;
-                passSlotLocked();
-                next = null;
-            }
-            else {
-                next = waiters.pollFirst();
-                if (next != null) {
-                    next.grant = c; // stays leased: it moves to the waiter
-                }
-                else {
-                    c.leased = false;
-                    leased--;
-                    idle.addFirst(c);
-                }
-            }
-        }
-        finally {
-            lock.unlock();
-        }
-        if (next != null) {
-            LockSupport.unpark(next.thread);
-        }
-        if (destroy) {
-            destroy(c, closedOrCleared());
-        }
-    }
-
-    private CloseReason closedOrCleared() {
-        return closed ? CloseReason.POOL_CLOSED : CloseReason.CLEARED;
-    }
-
-    /** A slot was freed: hand it to the longest waiter, or let it go. Caller holds the lock. */
-    private void passSlotLocked() {
-        Waiter next = closed ? null : waiters.pollFirst();
-        if (next != null) {
-            opening++;
-            next.grant = Waiter.SLOT;
-            LockSupport.unpark(next.thread);
-        }
-    }
-
-    private void destroy(Connection c, CloseReason reason) {
+    private void closeCounted(Connection c, CloseReason reason) {
         if (!c.close()) {
             return; // already closed (force-closed at shutdown): counted then
         }
-        closedByReason.incrementAndGet(reason.ordinal());
-        for (ConnectionPoolListener l : listeners) {
-            try {
-                l.onConnectionClosed(endpoint, reason);
-            }
-            catch (RuntimeException ex) {
-                listenerFailed(ex);
-            }
+        counters.closed(reason);
+        if (listeners.any()) {
+            listeners.fire(endpoint, counters, l -> l.onConnectionClosed(endpoint, reason));
         }
         if (log.isDebugEnabled()) {
             log.debug("closed connection to {} via {}: {}", endpoint, c.remote, reason.tag());
         }
     }
 
+    // ---------------------------------------------------------------- release
+
+    /** Ends a lease: back to commons-pool2 (which keeps or destroys it), then the permit to the next in line. */
+    void release(Lease lease, CloseReason reason) {
+        Connection c = lease.connection;
+        long now = ticker.nanoTime();
+        if (listeners.any()) {
+            long held = now - c.leasedAtNanos;
+            listeners.fire(endpoint, counters, l -> l.onReleased(endpoint, held));
+        }
+        c.leasedBy = null;
+        c.leased = false;
+        leased.decrementAndGet();
+        c.lastUsedNanos = now;
+        lastActivityNanos = now;
+        if (reason != null) {
+            c.closeReason = reason;
+        }
+        else if (total != null && total.handOver(this, gate.waiting())) {
+            c.closeReason = CloseReason.TOTAL_LIMIT; // another endpoint's caller waits for the room it takes
+        }
+        try {
+            connections.returnObject(endpoint, c);
+            if (total != null) {
+                total.nudgeAfterReturn(this);
+            }
+        }
+        finally {
+            gate.release();
+        }
+    }
+
     // ---------------------------------------------------------------- management
 
     ClearResult clear() {
-        List<Connection> toClose;
-        int marked;
-        lock.lock();
-        try {
-            generation++;
-            toClose = drainIdleLocked();
-            marked = leased;
-        }
-        finally {
-            lock.unlock();
-        }
-        for (Connection c : toClose) {
-            destroy(c, CloseReason.CLEARED);
-        }
-        for (ConnectionPoolListener l : listeners) {
-            try {
-                l.onEndpointCleared(endpoint);
-            }
-            catch (RuntimeException ex) {
-                listenerFailed(ex);
-            }
+        bumpGeneration();
+        int closedNow = destroyIdle(CloseReason.CLEARED);
+        int marked = leased.get();
+        if (listeners.any()) {
+            listeners.fire(endpoint, counters, l -> l.onEndpointCleared(endpoint));
         }
         log.info("cleared {}: {} idle connections closed, {} leased ones will close when returned", endpoint,
-                toClose.size(), marked);
-        return new ClearResult(endpoint, toClose.size(), marked);
+                closedNow, marked);
+        return new ClearResult(endpoint, closedNow, marked);
+    }
+
+    private synchronized void bumpGeneration() {
+        generation++;
+    }
+
+    int generation() {
+        return generation;
     }
 
     int closeIdle() {
-        List<Connection> toClose;
-        lock.lock();
-        try {
-            toClose = drainIdleLocked();
-        }
-        finally {
-            lock.unlock();
-        }
-        for (Connection c : toClose) {
-            destroy(c, CloseReason.IDLE_TRIMMED);
-        }
-        return toClose.size();
+        return destroyIdle(CloseReason.IDLE_TRIMMED);
     }
 
-    /** Opens up to {@code count} idle connections in free slots, in this thread. */
+    private int destroyIdle(CloseReason reason) {
+        CallContext call = CallContext.enter(System.nanoTime(), 0, reason);
+        try {
+            connections.clear(endpoint, false);
+            return call.destroyed;
+        }
+        finally {
+            call.exit();
+        }
+    }
+
+    /** Opens up to {@code count} idle connections with free permits, in this thread. */
     int warm(int count) {
         int made = 0;
-        while (made < count) {
-            if (!reserveWarmSlot(Integer.MAX_VALUE)) {
-                break;
-            }
-            addIdle(openForWarm());
+        while (made < count && addIdleIfRoom(Integer.MAX_VALUE)) {
             made++;
         }
         return made;
     }
 
-    /** Reserves a slot for a new idle connection if one is free, nobody waits, and idle is below {@code target}. */
-    boolean reserveWarmSlot(int target) {
-        lock.lock();
-        try {
-            if (closed || removed || !waiters.isEmpty() || slotsInUse() >= maxConnections
-                    || idle.size() + opening >= target) {
-                return false;
-            }
-            opening++;
-            return true;
-        }
-        finally {
-            lock.unlock();
-        }
-    }
-
-    /** Opens a connection in a reserved slot; on failure the slot is freed and the error counted and rethrown. */
-    Connection openForWarm() {
-        if (breaker.state() != CircuitState.CLOSED) {
-            releaseReservedSlot();
-            throw breaker.openException();
-        }
-        try {
-            Connection c = factory.open(endpoint, config, currentGeneration(),
-                    System.nanoTime() + config.connectionTimeout().toNanos() * config.connectAttempts()
-                            + config.connectBackoff().toNanos() * (1L << Math.min(config.connectAttempts(), 20)));
-            created.increment();
-            breaker.success();
-            long connectNanos = ticker.nanoTime() - c.createdNanos;
-            for (ConnectionPoolListener l : listeners) {
-                try {
-                    l.onConnectionCreated(endpoint, connectNanos);
-                }
-                catch (RuntimeException ex) {
-                    listenerFailed(ex);
-                }
-            }
-            return c;
-        }
-        catch (ConpoolException ex) {
-            ConpoolException failure = ex;
-            if (ex instanceof CallerDeadlineException) {
-                // Warming's deadline is the whole connect budget: running out of it is the endpoint's timeout.
-                CallerDeadlineException late = (CallerDeadlineException) ex;
-                failure = new ConnectTimeoutException(endpoint, late.attempts(), config.connectionTimeout(),
-                        late.getCause());
-            }
-            if (!(failure instanceof AcquireInterruptedException)) {
-                connectFailed(failure); // first, as in openInSlot: an opened breaker fails waiters before the slot moves
-            }
-            releaseReservedSlot();
-            throw failure;
-        }
-    }
-
-    private void releaseReservedSlot() {
-        lock.lock();
-        try {
-            opening--;
-            passSlotLocked();
-        }
-        finally {
-            lock.unlock();
-        }
-    }
-
-    /** Puts a freshly opened connection (whose slot is reserved) into the pool: to a waiter first. */
-    void addIdle(Connection c) {
-        lock.lock();
-        try {
-            opening--;
-            c.leased = true;
-            leased++;
-            all.add(c);
-        }
-        finally {
-            lock.unlock();
-        }
-        c.uses = 0;
-        returnToPool(c);
-    }
-
     /**
-     * One pass of the background sweep: closes idle connections that are cleared, retired, expired, idle too long,
-     * dead, or above {@code maxIdlePerEndpoint} (longest idle first); reports leaks. Examines every idle
-     * connection. Returns how many more idle connections {@code minIdlePerEndpoint} wants.
+     * Opens one idle connection if a permit is free, nobody waits, and idle is below {@code target}. Returns whether
+     * it did; a failure to open is counted and thrown.
      */
-    int sweep(long now) {
-        List<Connection> toClose = new ArrayList<>();
-        List<CloseReason> reasons = new ArrayList<>();
-        long coldNanos = config.validationInterval().toNanos();
-        int deficit;
-        lock.lock();
+    boolean addIdleIfRoom(int target) {
+        if (closed || gate.waiting() > 0 || connections.getNumIdle(endpoint) >= target || !gate.tryAcquire()) {
+            return false;
+        }
         try {
-            Iterator<Connection> it = idle.descendingIterator(); // oldest first
-            while (it.hasNext()) {
-                Connection c = it.next();
-                CloseReason bad = staleness(c, now);
-                if (bad == null) {
-                    bad = c.probe();
-                }
-                if (bad != null) {
-                    it.remove();
-                    toClose.add(c);
-                    reasons.add(bad);
-                }
-                else if (now - c.lastUsedNanos >= coldNanos) {
-                    // Unused for a whole interval: its 16 KB of stream buffers go (remade on the next lease), so
-                    // thousands of idle endpoints cost little heap. Busy connections keep theirs.
-                    c.shedBuffers();
-                }
+            if (breaker.state() != CircuitState.CLOSED) {
+                throw breaker.openException();
             }
-            while (idle.size() > config.maxIdlePerEndpoint()) {
-                toClose.add(idle.pollLast());
-                reasons.add(CloseReason.IDLE_TRIMMED);
+            long budget = config.connectionTimeout().toNanos() * config.connectAttempts()
+                    + config.connectBackoff().toNanos() * (1L << Math.min(config.connectAttempts(), 20));
+            CallContext call = CallContext.enter(System.nanoTime() + budget, budget, null);
+            call.owner = this;
+            call.warming = true;
+            try {
+                connections.addObject(endpoint);
+                return true;
             }
-            for (Connection c : toClose) {
-                all.remove(c);
-                passSlotLocked();
-            }
-            if (leakThresholdNanos > 0) {
-                for (Connection c : all) {
-                    if (c.leased && !c.leakReported && c.leasedBy != null && now - c.leasedAtNanos > leakThresholdNanos) {
-                        c.leakReported = true;
-                        leaks.increment();
-                        leakLog.warn("connection to {} leased for {} ms without being returned (threshold {} ms); "
-                                + "leased at:", endpoint, (now - c.leasedAtNanos) / 1_000_000,
-                                leakThresholdNanos / 1_000_000, c.leasedBy);
-                    }
-                }
-            }
-            deficit = closed || !waiters.isEmpty() ? 0
-                    : Math.min(config.minIdlePerEndpoint() - idle.size() - opening, maxConnections - slotsInUse());
-        }
-        finally {
-            lock.unlock();
-        }
-        for (int i = 0; i < toClose.size(); i++) {
-            destroy(toClose.get(i), reasons.get(i));
-        }
-        return Math.max(0, deficit);
-    }
-
-    /** Removes this pool if it is empty, unnamed and unused for {@code maxIdleTime}. */
-    boolean removeIfUnused(long now) {
-        lock.lock();
-        try {
-            if (name != null || closed || removed || !all.isEmpty() || opening > 0
-                    || !waiters.isEmpty() || now - lastActivityNanos <= maxIdleNanos) {
+            catch (SocketFactory.NoRoom ex) {
                 return false;
             }
-            removed = true;
-            return true;
-        }
-        finally {
-            lock.unlock();
-        }
-    }
-
-    /** Retires connections to addresses no longer in the DNS answer: idle ones now, leased ones on return. */
-    void retireAddressesNotIn(Set<java.net.InetAddress> current) {
-        List<Connection> toClose = new ArrayList<>();
-        lock.lock();
-        try {
-            for (Connection c : all) {
-                if (!current.contains(c.remote.getAddress())) {
-                    c.retired = true;
-                }
+            catch (IllegalStateException ex) {
+                return false; // closed meanwhile
             }
-            Iterator<Connection> it = idle.iterator();
-            while (it.hasNext()) {
-                Connection c = it.next();
-                if (c.retired) {
-                    it.remove();
-                    all.remove(c);
-                    toClose.add(c);
-                    passSlotLocked();
-                }
+            catch (RuntimeException ex) {
+                throw ex;
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException("commons-pool2 failed to add a connection to " + endpoint, ex);
+            }
+            finally {
+                call.exit();
             }
         }
         finally {
-            lock.unlock();
-        }
-        for (Connection c : toClose) {
-            destroy(c, CloseReason.ADDRESS_RETIRED);
+            gate.release();
         }
     }
 
-    /** Closes idle connections and fails waiters; leased ones close when returned. */
+    /** Reports leases held longer than the leak detection threshold (once each). */
+    void reportLeaks(long now) {
+        if (leakThresholdNanos <= 0) {
+            return;
+        }
+        for (Connection c : registry) {
+            if (c.leased && !c.leakReported && c.leasedBy != null && now - c.leasedAtNanos > leakThresholdNanos) {
+                c.leakReported = true;
+                counters.leaks.increment();
+                leakLog.warn("connection to {} leased for {} ms without being returned (threshold {} ms); leased at:",
+                        endpoint, (now - c.leasedAtNanos) / 1_000_000, leakThresholdNanos / 1_000_000, c.leasedBy);
+            }
+        }
+    }
+
+    /** How many more idle connections {@code minIdlePerEndpoint} wants that free permits allow. */
+    int idleDeficit() {
+        if (closed || gate.waiting() > 0) {
+            return 0;
+        }
+        return Math.max(0, Math.min(config.minIdlePerEndpoint() - connections.getNumIdle(endpoint), gate.available()));
+    }
+
+    /** Retires this endpoint if it is unnamed, has nothing open and no caller, and was unused for {@code maxIdleTime}. */
+    boolean retireIfUnused(long now) {
+        if (name != null || closed || open.get() > 0 || now - lastActivityNanos <= config.maxIdleTime().toNanos()) {
+            return false;
+        }
+        return gate.retireIfUnused(maxConnections);
+    }
+
+    /** Retires connections to addresses no longer in the DNS answer; the caller then has idle ones examined. */
+    boolean retireAddressesNotIn(Set<java.net.InetAddress> current) {
+        boolean any = false;
+        for (Connection c : registry) {
+            if (!current.contains(c.remote.getAddress())) {
+                c.retired = true;
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** Fails waiters and later acquires; idle connections close with commons-pool2, leased ones when returned. */
     void close() {
-        List<Connection> toClose;
-        List<Waiter> woken;
-        lock.lock();
-        try {
-            closed = true;
-            toClose = drainIdleLocked();
-            woken = new ArrayList<>(waiters);
-            waiters.clear();
-            PoolClosedException ex = closedException();
-            for (Waiter w : woken) {
-                w.grant = ex;
-            }
-        }
-        finally {
-            lock.unlock();
-        }
-        for (Waiter w : woken) {
-            LockSupport.unpark(w.thread);
-        }
-        for (Connection c : toClose) {
-            destroy(c, CloseReason.POOL_CLOSED);
-        }
+        closed = true;
+        gate.close(closedException());
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     /** Closes the sockets of connections still leased (end of the shutdown grace period). Returns how many. */
     int forceCloseLeased() {
-        List<Connection> out;
-        lock.lock();
-        try {
-            out = new ArrayList<>();
-            for (Connection c : all) {
-                if (c.leased) {
-                    out.add(c);
-                }
+        int n = 0;
+        for (Connection c : registry) {
+            if (c.leased) {
+                c.abortChannel(); // its lessee may be stuck in I/O: a TLS close would wait for it
+                closeCounted(c, CloseReason.POOL_CLOSED);
+                n++;
             }
         }
-        finally {
-            lock.unlock();
-        }
-        for (Connection c : out) {
-            c.abortChannel(); // its lessee may be stuck in I/O: a TLS close would wait for it
-            destroy(c, CloseReason.POOL_CLOSED);
-        }
-        return out.size();
+        return n;
     }
 
     void resetCircuit() {
         breaker.reset();
     }
 
-    private void failWaiters(ConpoolException ex) {
-        List<Waiter> woken;
-        lock.lock();
-        try {
-            woken = new ArrayList<>(waiters);
-            waiters.clear();
-            for (Waiter w : woken) {
-                w.grant = ex;
-            }
-        }
-        finally {
-            lock.unlock();
-        }
-        for (Waiter w : woken) {
-            LockSupport.unpark(w.thread);
-        }
-        rejected.add(woken.size());
+    long wakeExpiredWaiters(long nowNanos) {
+        return gate.wakeExpired(nowNanos);
     }
 
     // ---------------------------------------------------------------- stats
 
     int leasedCount() {
-        lock.lock();
-        try {
-            return leased;
-        }
-        finally {
-            lock.unlock();
-        }
+        return leased.get();
+    }
+
+    int idleCount() {
+        return connections.getNumIdle(endpoint);
+    }
+
+    int waiting() {
+        return gate.waiting();
     }
 
     EndpointStats stats() {
-        int active;
-        int idleNow;
-        int pending;
-        lock.lock();
-        try {
-            active = leased;
-            idleNow = idle.size();
-            pending = waiters.size();
-        }
-        finally {
-            lock.unlock();
-        }
-        Map<CloseReason, Long> byReason = new EnumMap<>(CloseReason.class);
-        long closedTotal = 0;
-        for (CloseReason r : REASONS) {
-            long n = closedByReason.get(r.ordinal());
-            byReason.put(r, n);
-            closedTotal += n;
-        }
-        return new EndpointStats(endpoint, name, active, idleNow, pending, maxConnections, created.sum(),
-                reused.sum(), misses.sum(), closedTotal, byReason, errors.sum(), acquireTimeouts.sum(),
-                rejected.sum(), leaks.sum(), listenerErrors.sum(), breaker.state());
-    }
-
-    static EndpointStats emptyStats(Endpoint endpoint, String name, PoolConfig config) {
-        Map<CloseReason, Long> byReason = new EnumMap<>(CloseReason.class);
-        for (CloseReason r : REASONS) {
-            byReason.put(r, 0L);
-        }
-        return new EndpointStats(endpoint, name, 0, 0, 0, config.maxConnectionsPerEndpoint(), 0, 0, 0, 0, byReason, 0,
-                0, 0, 0, 0, CircuitState.CLOSED);
-    }
-
-    private int slotsInUse() {
-        return idle.size() + leased + opening;
-    }
-
-    /** A leased connection is about to be destroyed. Caller holds the lock. */
-    private void forgetLeasedLocked(Connection c) {
-        c.leased = false;
-        leased--;
-        all.remove(c);
-    }
-
-    /** Takes every idle connection out, handing their slots on. Caller holds the lock. */
-    private List<Connection> drainIdleLocked() {
-        List<Connection> drained = new ArrayList<>(idle);
-        idle.clear();
-        for (Connection c : drained) {
-            all.remove(c);
-            passSlotLocked();
-        }
-        return drained;
-    }
-
-    private int pendingNow() {
-        lock.lock();
-        try {
-            return waiters.size();
-        }
-        finally {
-            lock.unlock();
-        }
-    }
-
-    private int currentGeneration() {
-        lock.lock();
-        try {
-            return generation;
-        }
-        finally {
-            lock.unlock();
-        }
+        return counters.snapshot(endpoint, name, leased.get(), connections.getNumIdle(endpoint), gate.waiting(),
+                maxConnections, breaker.state());
     }
 
     private PoolClosedException closedException() {
         return new PoolClosedException("acquiring a connection to " + endpoint + ": the pool is closed");
     }
 
-    void listenerFailed(Throwable ex) {
-        listenerErrors.increment();
-        log.warn("a conpool listener or health check for {} threw; ignored", endpoint, ex);
+    private void acquireFailed(ConpoolException ex) {
+        if (listeners.any()) {
+            listeners.fire(endpoint, counters, l -> l.onAcquireFailed(endpoint, ex));
+        }
     }
 
     private void circuitChanged(CircuitState from, CircuitState to) {
-        for (ConnectionPoolListener l : listeners) {
-            try {
-                l.onCircuitStateChanged(endpoint, from, to);
-            }
-            catch (RuntimeException ex) {
-                listenerFailed(ex);
-            }
+        if (listeners.any()) {
+            listeners.fire(endpoint, counters, l -> l.onCircuitStateChanged(endpoint, from, to));
         }
+    }
+
+    long lastActivityNanos() {
+        return lastActivityNanos;
     }
 
     DefaultConnectionPool pool() {

@@ -52,6 +52,7 @@ final class Lease implements PooledConnection {
     @Override
     public Socket socket() {
         checkOpen();
+        connection.optionsTouched = true; // whatever the caller sets on it is put back on return
         return connection.socket;
     }
 

@@ -1,7 +1,9 @@
 package io.conpool.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -15,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pool's two background threads. The <em>sweeper</em> runs every validation interval and only does quick,
- * non-blocking work: it examines every idle connection of every endpoint (expiry, liveness, surplus), reports
- * leaks, forgets unused endpoints. Anything that may block (opening connections for min idle, refreshing DNS) goes
+ * non-blocking work: it has commons-pool2 examine every idle connection of every endpoint (expiry, liveness,
+ * surplus, through {@link SweepPolicy}), reports leaks, forgets unused endpoints. Anything that may block (opening connections for min idle, refreshing DNS) goes
  * to the <em>worker</em>, so a dead endpoint's connect timeouts never delay another endpoint's eviction. The worker
  * thread exists only while it has work. Both stop in {@link #stop()}.
  */
@@ -108,21 +110,38 @@ final class Maintenance {
         }
     }
 
-    /** One pass over every endpoint. */
+    /**
+     * One pass: marks the endpoints whose validation interval has passed, has commons-pool2 show every idle
+     * connection to the {@link SweepPolicy} (full rules for the marked endpoints), then for each marked endpoint
+     * reports leaks, tops up min idle, forgets it if unused, and refreshes its DNS answer if expired.
+     */
     void sweep() {
         long started = System.nanoTime();
         long now = pool.ticker().nanoTime();
-        Set<String> hosts = new HashSet<>();
+        List<EndpointPool> due = new ArrayList<>();
         for (EndpointPool p : pool.endpointPools()) {
             if (now - p.lastSweepNanos < p.config.validationInterval().toNanos() && p.lastSweepNanos != 0) {
                 continue;
             }
             p.lastSweepNanos = now;
-            int deficit = p.sweep(now);
-            if (deficit > 0) {
+            p.sweeping = true;
+            due.add(p);
+        }
+        try {
+            pool.examineIdle();
+        }
+        finally {
+            for (EndpointPool p : due) {
+                p.sweeping = false;
+            }
+        }
+        Set<String> hosts = new HashSet<>();
+        for (EndpointPool p : due) {
+            p.reportLeaks(now);
+            if (p.idleDeficit() > 0) {
                 scheduleWarm(p, now);
             }
-            if (p.removeIfUnused(now)) {
+            if (p.retireIfUnused(now)) {
                 pool.remove(p);
                 continue;
             }
@@ -155,8 +174,8 @@ final class Maintenance {
         submit(() -> {
             try {
                 int target = p.config.minIdlePerEndpoint();
-                while (p.reserveWarmSlot(target)) {
-                    p.addIdle(p.openForWarm());
+                while (p.addIdleIfRoom(target)) {
+                    // one more idle connection opened
                 }
                 p.warmFailures = 0;
             }

@@ -1,14 +1,16 @@
 package io.conpool.internal;
 
 /**
- * A caller queued for a connection. The releasing thread hands it exactly one grant, under the endpoint's lock:
- * a {@link Connection} (already counted as leased), {@link #SLOT} (permission to open one), or a
- * {@link io.conpool.ConpoolException} to throw (pool closed, circuit opened).
+ * A caller queued at a {@link Gate}. The releasing thread hands it exactly one grant, under the gate's lock:
+ * {@link #SLOT} (a permit) or a {@link io.conpool.ConpoolException} to throw (pool closed, circuit opened).
  */
 final class Waiter {
 
-    /** Grant meaning "a slot is yours: open a connection in it". */
+    /** Grant meaning "a permit is yours". */
     static final Object SLOT = new Object();
+
+    /** Grant meaning "no permit, but look again" ({@link Gate#nudge}). */
+    static final Object NUDGE = new Object();
 
     final Thread thread = Thread.currentThread();
 
@@ -24,6 +26,12 @@ final class Waiter {
     final boolean watched;
 
     volatile Object grant;
+
+    /** Who the waiter waits for, so {@link Gate#nudge} can find it; {@code null} if nobody needs to. */
+    Object tag;
+
+    /** Set by the waiter itself when it saw its grant before its deadline passed or an interrupt came. */
+    boolean grantedInTime;
 
     Waiter(long deadline, boolean watched) {
         this.deadline = deadline;

@@ -73,7 +73,7 @@ class ConpoolEndpointTests {
                     assertThat(cache.tls()).isNull();
                     assertThat(cache.circuitState()).isEqualTo(CircuitState.CLOSED);
                     assertThat(cache.stats().idle()).isEqualTo(1);
-                    assertThat(cache.stats().closedByReason()).hasSize(13).containsEntry("cleared", 0L);
+                    assertThat(cache.stats().closedByReason()).hasSize(io.conpool.CloseReason.values().length).containsEntry("cleared", 0L);
                     assertThat(cache.config().maxConnections()).isEqualTo(4);
                     assertThat(cache.config().maxIdle()).isEqualTo(4);
                     assertThat(cache.config().healthCheck()).isEqualTo("myCheck");

@@ -69,7 +69,7 @@ class ConpoolMetricsTests {
                 assertThat(find(registry, "conpool.connections." + counter, "cache").functionCounter()).as(counter)
                     .isNotNull();
             }
-            assertThat(find(registry, "conpool.connections.closed", "cache").functionCounters()).hasSize(13);
+            assertThat(find(registry, "conpool.connections.closed", "cache").functionCounters()).hasSize(io.conpool.CloseReason.values().length);
             assertThat(find(registry, "conpool.connections.closed", "cache").tag("reason", "idle-timeout")
                 .functionCounter()).isNotNull();
             for (String timer : new String[] { "acquire", "usage", "creation" }) {

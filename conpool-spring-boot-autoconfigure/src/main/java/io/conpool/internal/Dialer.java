@@ -29,14 +29,14 @@ import io.conpool.Ticker;
 import io.conpool.Tls;
 
 /**
- * Opens connections: resolve (through the cache) → connect, trying each address in turn within the attempt's
+ * Dials connections for the {@link SocketFactory}: resolve (through the cache) → connect, trying each address in turn within the attempt's
  * budget → TLS handshake with SNI and host name verification → a {@link Connection}. Retries up to
  * {@code connectAttempts} times with doubling backoff, never past the caller's deadline. Any socket it opens and
  * does not hand over is closed before it returns.
  */
-final class ConnectionFactory {
+final class Dialer {
 
-    private static final Logger log = LoggerFactory.getLogger(ConnectionFactory.class);
+    private static final Logger log = LoggerFactory.getLogger(Dialer.class);
 
     private final DnsCache dns;
 
@@ -45,7 +45,7 @@ final class ConnectionFactory {
     /** Whether to switch sockets to non-blocking mode after connecting ({@link NonBlockingSockets}). */
     private final boolean nonBlockingSockets = NonBlockingSockets.enabled();
 
-    ConnectionFactory(DnsCache dns, Ticker ticker) {
+    Dialer(DnsCache dns, Ticker ticker) {
         this.dns = dns;
         this.ticker = ticker;
     }
