@@ -5,6 +5,7 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.commons.pool2.impl.GenericKeyedObjectPool;
@@ -42,6 +43,12 @@ final class EndpointPool {
 
     private static final Logger leakLog = LoggerFactory.getLogger("io.conpool.LeakDetection");
 
+    /** Added to {@link #leases} when a lease starts: one more lease, one more change. */
+    private static final long LEASE_STARTED = (1L << 32) + 1;
+
+    /** Added to {@link #leases} when a lease ends: one lease less, one more change. */
+    private static final long LEASE_ENDED = (1L << 32) - 1;
+
     /** How long a borrower holding a permit pauses before looking again when a close is still finishing. */
     private static final long NO_ROOM_PAUSE_NANOS = 20_000;
 
@@ -77,11 +84,13 @@ final class EndpointPool {
     private final long leakThresholdNanos;
 
     /**
-     * Connections leased now: the stats' {@code active}. (commons-pool2's own active count includes connections on
-     * their way in or out and is read apart from its idle count, so the two could add up to more than the cap in a
-     * snapshot; this one changes only while a connection is in neither.)
+     * Connections leased now (low half: the stats' {@code active}) and how many times a lease started or ended (high
+     * half), changed together by one atomic add. commons-pool2's own active count includes connections on their way
+     * in or out, and neither it nor this can be read at the same instant as its idle count; a snapshot reads this
+     * before and after the idle count and tries again if a lease started or ended between (see {@link #stats()}),
+     * so active + idle never adds up to more than is open.
      */
-    private final AtomicInteger leased = new AtomicInteger();
+    private final AtomicLong leases = new AtomicLong();
 
     /** Connections open or opening, counted against {@code maxConnections} (see {@link #reserveOpen()}). */
     private final AtomicInteger open = new AtomicInteger();
@@ -291,7 +300,7 @@ final class EndpointPool {
             c.leasedAtNanos = ticker.nanoTime();
         }
         c.leased = true;
-        leased.incrementAndGet();
+        leases.addAndGet(LEASE_STARTED);
         return new Lease(this, c, reused);
     }
 
@@ -394,7 +403,7 @@ final class EndpointPool {
         }
         c.leasedBy = null;
         c.leased = false;
-        leased.decrementAndGet();
+        leases.addAndGet(LEASE_ENDED);
         c.lastUsedNanos = now;
         lastActivityNanos = now;
         if (reason != null) {
@@ -419,7 +428,7 @@ final class EndpointPool {
     ClearResult clear() {
         bumpGeneration();
         int closedNow = destroyIdle(CloseReason.CLEARED);
-        int marked = leased.get();
+        int marked = leasedCount();
         if (listeners.any()) {
             listeners.fire(endpoint, counters, l -> l.onEndpointCleared(endpoint));
         }
@@ -579,7 +588,7 @@ final class EndpointPool {
     // ---------------------------------------------------------------- stats
 
     int leasedCount() {
-        return leased.get();
+        return (int) leases.get();
     }
 
     int idleCount() {
@@ -591,8 +600,15 @@ final class EndpointPool {
     }
 
     EndpointStats stats() {
-        return counters.snapshot(endpoint, name, leased.get(), connections.getNumIdle(endpoint), gate.waiting(),
-                maxConnections, breaker.state());
+        long before;
+        int idle;
+        int tries = 0;
+        do {
+            before = leases.get();
+            idle = connections.getNumIdle(endpoint);
+        }
+        while (leases.get() != before && ++tries < 10_000);
+        return counters.snapshot(endpoint, name, (int) before, idle, gate.waiting(), maxConnections, breaker.state());
     }
 
     private PoolClosedException closedException() {
