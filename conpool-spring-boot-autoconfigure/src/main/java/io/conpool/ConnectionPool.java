@@ -150,6 +150,8 @@ public interface ConnectionPool extends AutoCloseable {
 
         private boolean jmxEnabled;
 
+        private Duration forgetUnusedEndpointsAfter = Duration.ofMinutes(10);
+
         private Builder() {
         }
 
@@ -257,9 +259,21 @@ public interface ConnectionPool extends AutoCloseable {
             return this;
         }
 
+        /**
+         * How long an endpoint that is not named stays known after its last connection closed and its last caller
+         * left (default 10 min): its stats (totals such as created and closed), its meters and its row in the
+         * actuator go with it. A pool that talks to many hosts over a day must not keep them all; one used again
+         * after this starts from zero. Named endpoints are never forgotten.
+         */
+        public Builder forgetUnusedEndpointsAfter(Duration after) {
+            this.forgetUnusedEndpointsAfter = positive("forgetUnusedEndpointsAfter", after);
+            return this;
+        }
+
         public ConnectionPool build() {
             return new DefaultConnectionPool(name, defaults, named, overrides, listeners, resolver, dnsCacheTtl,
-                    dnsNegativeCacheTtl, dnsCacheMaxSize, ticker, maxTotalConnections, jmxEnabled);
+                    dnsNegativeCacheTtl, dnsCacheMaxSize, ticker, maxTotalConnections, jmxEnabled,
+                    forgetUnusedEndpointsAfter);
         }
 
         private static Duration positive(String name, Duration d) {

@@ -173,8 +173,10 @@ public final class BenchmarkMain {
     private static Map<String, Map<Impl, EndToEnd.RunFigures>> runEndToEnd(Profile p, Report report,
             Map<String, Object> json) throws Exception {
         List<Impl> all = List.of(Impl.DEDICATED, Impl.PER_REQUEST, Impl.COMMONS_POOL2_DEFAULT,
-                Impl.COMMONS_POOL2_TUNED, Impl.HTTPCORE_STRICT, Impl.HTTPCORE_LAX, Impl.CONPOOL,
-                Impl.CONPOOL_BLOCKING_SOCKETS);
+                Impl.COMMONS_POOL2_TUNED, Impl.COMMONS_POOL2_AS_CONPOOL, Impl.HTTPCORE_STRICT, Impl.HTTPCORE_LAX,
+                Impl.CONPOOL, Impl.CONPOOL_BLOCKING_SOCKETS);
+        List<Impl> allAndTotalCap = java.util.stream.Stream.concat(all.stream(), java.util.stream.Stream.of(
+                Impl.CONPOOL_MAX_TOTAL)).toList();
         List<Impl> allTls = List.of(Impl.DEDICATED, Impl.PER_REQUEST, Impl.PER_REQUEST_RESUMED,
                 Impl.COMMONS_POOL2_DEFAULT, Impl.COMMONS_POOL2_TUNED, Impl.HTTPCORE_STRICT, Impl.HTTPCORE_LAX,
                 Impl.CONPOOL, Impl.CONPOOL_BLOCKING_SOCKETS);
@@ -184,7 +186,7 @@ public final class BenchmarkMain {
                 new EndToEnd.Scenario(T1, "TLS 1.3, 1 endpoint, 8 platform threads, 8 connections", true, 1, 8, false,
                         8, allTls),
                 new EndToEnd.Scenario(P100, "plain, 100 endpoints (random per request), 8 platform threads, "
-                        + "8 connections per endpoint", false, 100, 8, false, 8, all),
+                        + "8 connections per endpoint", false, 100, 8, false, 8, allAndTotalCap),
                 new EndToEnd.Scenario(SAT_PT, "plain, 1 endpoint, 64 platform threads on 8 connections (saturation)",
                         false, 1, 64, false, 8, Impl.POOLS_AND_VARIANT),
                 new EndToEnd.Scenario(SAT_VT, "plain, 1 endpoint, 1,000 virtual threads on 8 connections", false, 1,

@@ -29,7 +29,8 @@ import org.openjdk.jmh.infra.ThreadParams;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class BorrowReturnBenchmark {
 
-    @Param({"conpool", "commons-pool2-default", "commons-pool2-tuned", "httpcore-strict", "httpcore-lax"})
+    @Param({"conpool", "commons-pool2-default", "commons-pool2-tuned", "commons-pool2-as-conpool", "httpcore-strict",
+        "httpcore-lax"})
     public String impl;
 
     @Param({"1", "100"})

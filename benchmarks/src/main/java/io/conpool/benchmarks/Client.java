@@ -70,17 +70,27 @@ abstract class Client implements AutoCloseable {
     @Override
     public abstract void close();
 
+    /**
+     * {@code maxTotalConnections} of the {@code conpool-max-total} variant: 2 per endpoint in the 100-endpoint
+     * scenario, where 8 threads picking endpoints at random rarely need more than 2 at once but would leave up to
+     * 8 per endpoint (800) open without it.
+     */
+    static final int MAX_TOTAL_CONNECTIONS = 200;
+
     static Client create(Impl impl, List<Target> targets, int limit, TestCertificate cert) {
         return switch (impl) {
             case DEDICATED -> new Dedicated(targets, limit, cert);
             case PER_REQUEST -> new PerRequest(targets, limit, cert, false);
             case PER_REQUEST_RESUMED -> new PerRequest(targets, limit, cert, true);
-            case COMMONS_POOL2_DEFAULT -> new CommonsPool2(targets, limit, cert, false);
-            case COMMONS_POOL2_TUNED -> new CommonsPool2(targets, limit, cert, true);
+            case COMMONS_POOL2_DEFAULT -> new CommonsPool2(targets, limit, cert, MicroPool.CommonsPool2.defaults(limit));
+            case COMMONS_POOL2_TUNED -> new CommonsPool2(targets, limit, cert, MicroPool.CommonsPool2.tuned(limit));
+            case COMMONS_POOL2_AS_CONPOOL -> new CommonsPool2(targets, limit, cert,
+                    io.conpool.internal.BenchmarkAccess.conpoolGkopSettings());
             case HTTPCORE_STRICT -> new HttpCore(targets, limit, cert, true);
             case HTTPCORE_LAX -> new HttpCore(targets, limit, cert, false);
-            case CONPOOL -> new Conpool(targets, limit, cert, true);
-            case CONPOOL_BLOCKING_SOCKETS -> new Conpool(targets, limit, cert, false);
+            case CONPOOL -> new Conpool(targets, limit, cert, true, null);
+            case CONPOOL_BLOCKING_SOCKETS -> new Conpool(targets, limit, cert, false, null);
+            case CONPOOL_MAX_TOTAL -> new Conpool(targets, limit, cert, true, MAX_TOTAL_CONNECTIONS);
         };
     }
 
@@ -190,17 +200,10 @@ abstract class Client implements AutoCloseable {
     static final class CommonsPool2 extends Client {
         private final GenericKeyedObjectPool<Target, BenchSocket> pool;
 
-        CommonsPool2(List<Target> targets, int limit, TestCertificate cert, boolean tuned) {
+        @SuppressWarnings({ "unchecked", "rawtypes" })
+        CommonsPool2(List<Target> targets, int limit, TestCertificate cert, GenericKeyedObjectPoolConfig config) {
             super(targets, limit);
             SSLContext tls = clientContext(targets, cert);
-            GenericKeyedObjectPoolConfig<BenchSocket> config = new GenericKeyedObjectPoolConfig<>();
-            config.setMaxTotalPerKey(limit);
-            if (tuned) {
-                config.setJmxEnabled(false);
-                config.setReuseCapacityOnReturn(false);
-                config.setMaxIdlePerKey(limit);
-                config.setFairness(true);
-            }
             this.pool = new GenericKeyedObjectPool<>(new BaseKeyedPooledObjectFactory<>() {
                 @Override
                 public BenchSocket create(Target key) throws IOException {
@@ -299,7 +302,7 @@ abstract class Client implements AutoCloseable {
 
         private final Endpoint[] endpoints;
 
-        Conpool(List<Target> targets, int limit, TestCertificate cert, boolean nonBlockingSockets) {
+        Conpool(List<Target> targets, int limit, TestCertificate cert, boolean nonBlockingSockets, Integer maxTotal) {
             super(targets, limit);
             SSLContext ctx = clientContext(targets, cert);
             Tls tls = ctx == null ? null : Tls.builder().sslContext(ctx).protocols(List.of("TLSv1.3")).build();
@@ -309,17 +312,25 @@ abstract class Client implements AutoCloseable {
                 endpoints[i] = tls == null ? Endpoint.of(t.host(), t.address.getPort())
                         : Endpoint.of(t.host(), t.address.getPort(), tls);
             }
-            this.pool = build(PoolConfig.builder().maxConnectionsPerEndpoint(limit).build(), nonBlockingSockets);
+            this.pool = build(PoolConfig.builder().maxConnectionsPerEndpoint(limit).build(), nonBlockingSockets,
+                    maxTotal);
         }
 
-        /** A pool with these settings, its sockets switched to non-blocking mode (the default) or left blocking. */
-        static ConnectionPool build(PoolConfig config, boolean nonBlockingSockets) {
+        /**
+         * A pool with these settings, its sockets switched to non-blocking mode (the default) or left blocking, with
+         * {@code maxTotalConnections} if not {@code null}.
+         */
+        static ConnectionPool build(PoolConfig config, boolean nonBlockingSockets, Integer maxTotal) {
+            ConnectionPool.Builder builder = ConnectionPool.builder().config(config);
+            if (maxTotal != null) {
+                builder.maxTotalConnections(maxTotal);
+            }
             if (nonBlockingSockets) {
-                return ConnectionPool.builder().config(config).build();
+                return builder.build();
             }
             System.setProperty(BenchmarkAccess.NON_BLOCKING_SOCKETS_PROPERTY, "false"); // read when the pool is built
             try {
-                return ConnectionPool.builder().config(config).build();
+                return builder.build();
             }
             finally {
                 System.clearProperty(BenchmarkAccess.NON_BLOCKING_SOCKETS_PROPERTY);

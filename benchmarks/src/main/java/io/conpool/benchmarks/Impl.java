@@ -21,6 +21,13 @@ enum Impl {
     /** commons-pool2 configured deliberately: JMX off, reuseCapacityOnReturn off, maxIdlePerKey = maxTotalPerKey, fair. */
     COMMONS_POOL2_TUNED("commons-pool2-tuned"),
 
+    /**
+     * commons-pool2 GenericKeyedObjectPool with exactly the settings conpool runs it with (LIFO, no blocking, no
+     * fairness, no capacity reuse, no detailed statistics, no JMX, no per-key cap), without conpool's gate and rules:
+     * what conpool's own layer costs on top.
+     */
+    COMMONS_POOL2_AS_CONPOOL("commons-pool2-as-conpool"),
+
     /** Apache HttpCore 5 StrictConnPool holding sockets. */
     HTTPCORE_STRICT("httpcore-strict"),
 
@@ -34,7 +41,10 @@ enum Impl {
      * conpool as above, built with {@code -Dio.conpool.nonBlockingSockets=false}: its sockets stay in blocking mode,
      * so each probe switches the mode there and back (five system calls instead of one). For the design comparison.
      */
-    CONPOOL_BLOCKING_SOCKETS("conpool-blocking-sockets");
+    CONPOOL_BLOCKING_SOCKETS("conpool-blocking-sockets"),
+
+    /** conpool with {@code maxTotalConnections} set below what the endpoints could hold (end-to-end, 100 endpoints). */
+    CONPOOL_MAX_TOTAL("conpool-max-total");
 
     final String id;
 
@@ -42,6 +52,10 @@ enum Impl {
         this.id = id;
     }
 
+    /**
+     * The pools compared under saturation. Not {@link #COMMONS_POOL2_AS_CONPOOL}: without conpool's gate it has no
+     * per-key cap, so it would open a connection per thread.
+     */
     static final List<Impl> POOLS = List.of(COMMONS_POOL2_DEFAULT, COMMONS_POOL2_TUNED, HTTPCORE_STRICT, HTTPCORE_LAX,
             CONPOOL);
 

@@ -77,8 +77,10 @@ abstract class MicroPool implements AutoCloseable {
 
     static MicroPool create(Impl impl, List<Target> targets, int limit, boolean trivial, SSLContext tls) {
         return switch (impl) {
-            case COMMONS_POOL2_DEFAULT -> new CommonsPool2(targets, limit, false, trivial, tls);
-            case COMMONS_POOL2_TUNED -> new CommonsPool2(targets, limit, true, trivial, tls);
+            case COMMONS_POOL2_DEFAULT -> new CommonsPool2(targets, CommonsPool2.defaults(limit), trivial, tls);
+            case COMMONS_POOL2_TUNED -> new CommonsPool2(targets, CommonsPool2.tuned(limit), trivial, tls);
+            case COMMONS_POOL2_AS_CONPOOL -> new CommonsPool2(targets, BenchmarkAccess.conpoolGkopSettings(), trivial,
+                    tls);
             case HTTPCORE_STRICT -> new HttpCore(targets, limit, true, trivial, tls);
             case HTTPCORE_LAX -> new HttpCore(targets, limit, false, trivial, tls);
             case CONPOOL -> new Conpool(targets, limit, trivial, io.conpool.Ticker.SYSTEM);
@@ -100,16 +102,26 @@ abstract class MicroPool implements AutoCloseable {
     static final class CommonsPool2 extends MicroPool {
         private final GenericKeyedObjectPool<Target, Object> pool;
 
-        CommonsPool2(List<Target> targets, int limit, boolean tuned, boolean trivial, SSLContext tls) {
-            super(targets);
+        /** commons-pool2's defaults, only the per-key limit set. */
+        static GenericKeyedObjectPoolConfig<Object> defaults(int limit) {
             GenericKeyedObjectPoolConfig<Object> config = new GenericKeyedObjectPoolConfig<>();
             config.setMaxTotalPerKey(limit);
-            if (tuned) {
-                config.setJmxEnabled(false);
-                config.setReuseCapacityOnReturn(false);
-                config.setMaxIdlePerKey(limit);
-                config.setFairness(true);
-            }
+            return config;
+        }
+
+        /** JMX off, reuseCapacityOnReturn off, maxIdlePerKey = maxTotalPerKey, fair. */
+        static GenericKeyedObjectPoolConfig<Object> tuned(int limit) {
+            GenericKeyedObjectPoolConfig<Object> config = defaults(limit);
+            config.setJmxEnabled(false);
+            config.setReuseCapacityOnReturn(false);
+            config.setMaxIdlePerKey(limit);
+            config.setFairness(true);
+            return config;
+        }
+
+        CommonsPool2(List<Target> targets, GenericKeyedObjectPoolConfig<Object> config, boolean trivial,
+                SSLContext tls) {
+            super(targets);
             pool = new GenericKeyedObjectPool<>(new BaseKeyedPooledObjectFactory<>() {
                 @Override
                 public Object create(Target key) throws IOException {

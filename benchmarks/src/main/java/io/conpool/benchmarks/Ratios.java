@@ -46,6 +46,8 @@ final class Ratios {
                     "conpool / commons-pool2 (defaults), throughput, plain, 1 endpoint, 8 threads");
             put(r, "pool_vs_commons_pool2_tuned", cp / thr(p1, Impl.COMMONS_POOL2_TUNED), null,
                     "conpool / commons-pool2 tuned (JMX off, reuseCapacityOnReturn off, maxIdle = max, fair), same");
+            put(r, "pool_vs_commons_pool2_as_conpool", cp / thr(p1, Impl.COMMONS_POOL2_AS_CONPOOL), null,
+                    "conpool / a bare commons-pool2 with conpool's settings and no gate, plain, 1 endpoint, 8 threads");
             put(r, "pool_vs_httpcore_strict", cp / thr(p1, Impl.HTTPCORE_STRICT), ">= 1.0",
                     "conpool / HttpCore 5 StrictConnPool, throughput, plain, 1 endpoint, 8 threads");
             put(r, "pool_vs_httpcore_lax", cp / thr(p1, Impl.HTTPCORE_LAX), ">= 1.0",
@@ -57,6 +59,11 @@ final class Ratios {
                     null, "the same over TLS 1.3");
             put(r, "pool_vs_commons_pool2_100_endpoints", thr(p100, Impl.CONPOOL) / thr(p100, Impl.COMMONS_POOL2_DEFAULT),
                     null, "conpool / commons-pool2 (defaults), 100 endpoints, 8 threads");
+            put(r, "many_endpoints_vs_dedicated", thr(p100, Impl.CONPOOL) / thr(p100, Impl.DEDICATED), ">= 0.97",
+                    "conpool / dedicated connections, 100 endpoints (random per request), 8 platform threads");
+            put(r, "max_total_vs_uncapped_100_endpoints", thr(p100, Impl.CONPOOL_MAX_TOTAL) / thr(p100, Impl.CONPOOL),
+                    null, "conpool with max-total-connections " + Client.MAX_TOTAL_CONNECTIONS + " / without, 100 "
+                            + "endpoints, 8 platform threads");
             put(r, "many_endpoints_vs_one", thr(p100, Impl.CONPOOL) / cp, ">= 0.9",
                     "conpool throughput, 100 endpoints / 1 endpoint, 8 platform threads, 8 connections per endpoint");
             put(r, "many_endpoints_vs_one_dedicated", thr(p100, Impl.DEDICATED) / thr(p1, Impl.DEDICATED), null,
@@ -125,8 +132,26 @@ final class Ratios {
                             "the same with the socket left in blocking mode (-Dio.conpool.nonBlockingSockets=false)");
                 }
             }
-            for (String impl : List.of("conpool", "commons-pool2-default", "commons-pool2-tuned", "httpcore-strict",
-                    "httpcore-lax")) {
+            for (String eps : List.of("1", "100")) {
+                Map<String, Object> own = find(micro, "borrow+return", "conpool", "trivial", eps, 1);
+                Map<String, Object> bare = find(micro, "borrow+return", "commons-pool2-as-conpool", "trivial", eps, 1);
+                if (own != null && bare != null) {
+                    put(r, "micro_p50_vs_commons_pool2_as_conpool_" + eps + "_endpoint" + (eps.equals("1") ? "" : "s"),
+                            (Double) own.get("p50_ns") / (Double) bare.get("p50_ns"), "<= 1.3",
+                            "conpool acquire + close (no-op channel) / a bare commons-pool2 with conpool's settings "
+                                    + "(trivial object), 1 thread, median");
+                }
+                Map<String, Object> own8 = find(micro, "borrow+return", "conpool", "trivial", eps, 8);
+                Map<String, Object> bare8 = find(micro, "borrow+return", "commons-pool2-as-conpool", "trivial", eps, 8);
+                if (own8 != null && bare8 != null) {
+                    put(r, "micro_throughput_8_threads_vs_commons_pool2_as_conpool_" + eps + "_endpoint"
+                            + (eps.equals("1") ? "" : "s"), (Double) own8.get("throughput_ops_per_s")
+                                    / (Double) bare8.get("throughput_ops_per_s"), ">= 1.0",
+                            "the same, 8 threads: throughput (threads / mean time)");
+                }
+            }
+            for (String impl : List.of("conpool", "commons-pool2-default", "commons-pool2-tuned",
+                    "commons-pool2-as-conpool", "httpcore-strict", "httpcore-lax")) {
                 Map<String, Object> one = find(micro, "borrow+return", impl, "trivial", "1", 1);
                 Map<String, Object> hundred = find(micro, "borrow+return", impl, "trivial", "100", 1);
                 if (one != null && hundred != null) {

@@ -3,6 +3,9 @@ package io.conpool.internal;
 import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 
+import org.apache.commons.pool2.impl.DefaultEvictionPolicy;
+import org.apache.commons.pool2.impl.GenericKeyedObjectPoolConfig;
+
 import io.conpool.CloseReason;
 import io.conpool.ConnectionPool;
 import io.conpool.Endpoint;
@@ -62,6 +65,15 @@ public final class BenchmarkAccess {
             added++;
         }
         return added;
+    }
+
+    /**
+     * The commons-pool2 settings conpool runs its {@code GenericKeyedObjectPool} with (its sweep's eviction policy
+     * replaced by commons-pool2's default, which a pool without an evictor never calls): for measuring a bare
+     * commons-pool2 configured exactly as conpool's, without conpool's gate and rules.
+     */
+    public static <T> GenericKeyedObjectPoolConfig<T> conpoolGkopSettings() {
+        return GkopSettings.forPool("benchmark", false, new DefaultEvictionPolicy<>());
     }
 
     /** The connection behind a lease (to probe it after the lease ends, while it is idle in the pool). */

@@ -24,9 +24,10 @@ import org.springframework.core.env.Environment;
  * <p>Every {@link ConnectionPoolListener} bean (including the ones the metrics and health auto-configurations
  * contribute) is registered on the pool, and every {@link ConnectionPoolBuilderCustomizer} is applied last.
  *
- * <p>Named endpoints with a {@code min-idle} are warmed by the pool's maintenance thread, which starts its first
- * sweep as soon as the pool is built. Start-up does not wait for it: a backend that is down must not keep the
- * application from starting (its failures show in the stats, metrics and health instead).
+ * <p>Named endpoints with a {@code min-idle} are warmed in the background as soon as the pool is built, by the
+ * pool's maintenance worker; the first sweep of idle connections comes one {@code validation-interval} later.
+ * Start-up does not wait for either: a backend that is down must not keep the application from starting (its
+ * failures show in the stats, metrics and health instead).
  */
 @AutoConfiguration(after = SslAutoConfiguration.class)
 @Conditional(OnConpoolEnabledCondition.class)

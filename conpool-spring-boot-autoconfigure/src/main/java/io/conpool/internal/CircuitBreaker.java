@@ -66,8 +66,29 @@ final class CircuitBreaker {
         this.transitions = transitions;
     }
 
+    /**
+     * The state now. An open breaker whose open period has passed is half-open from that moment for every observer
+     * (stats, health, metrics), not only for the next caller: this read moves it there (and reports the change).
+     */
     CircuitState state() {
-        return state;
+        CircuitState s = state;
+        if (s != CircuitState.OPEN || ticker.nanoTime() - openUntilNanos() < 0) {
+            return s;
+        }
+        synchronized (this) {
+            if (state != CircuitState.OPEN || ticker.nanoTime() - openUntilNanos < 0) {
+                return state;
+            }
+            state = CircuitState.HALF_OPEN;
+            probeInFlight = false;
+        }
+        log.info("circuit for {} half-open: its open period is over, one probe may connect", endpoint);
+        report(CircuitState.OPEN, CircuitState.HALF_OPEN);
+        return CircuitState.HALF_OPEN;
+    }
+
+    private synchronized long openUntilNanos() {
+        return openUntilNanos;
     }
 
     /**
@@ -78,24 +99,22 @@ final class CircuitBreaker {
         if (state == CircuitState.CLOSED) {
             return false;
         }
-        CircuitState from;
+        state(); // an open period that is over makes it half-open first
         synchronized (this) {
             if (state == CircuitState.CLOSED) {
                 return false;
             }
             long now = ticker.nanoTime();
-            if (state == CircuitState.OPEN && now - openUntilNanos < 0) {
-                throw new CircuitOpenException(endpoint, Duration.ofNanos(openUntilNanos - now), lastFailure);
+            if (state == CircuitState.OPEN) {
+                throw new CircuitOpenException(endpoint, Duration.ofNanos(Math.max(0, openUntilNanos - now)),
+                        lastFailure);
             }
             if (probeInFlight) {
                 throw new CircuitOpenException(endpoint, Duration.ZERO, lastFailure);
             }
             probeInFlight = true;
-            from = state;
-            state = CircuitState.HALF_OPEN;
+            return true;
         }
-        report(from, CircuitState.HALF_OPEN);
-        return true;
     }
 
     /** A connect succeeded (or the probe got a working connection). */

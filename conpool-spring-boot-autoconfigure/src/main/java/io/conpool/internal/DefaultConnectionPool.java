@@ -61,6 +61,9 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     private final TotalLimit total;
 
+    /** An unnamed endpoint with nothing open and nobody calling is forgotten after this long. */
+    final long forgetUnusedAfterNanos;
+
     private final GenericKeyedObjectPool<Endpoint, Connection> connections;
 
     /** Told when a virtual thread waits without a timer ({@link #watchDeadline}); one instance, not one per wait. */
@@ -82,19 +85,20 @@ public final class DefaultConnectionPool implements ConnectionPool {
     public DefaultConnectionPool(String name, PoolConfig defaults, Map<String, Endpoint> named,
             Map<Endpoint, PoolConfig> overrides, List<ConnectionPoolListener> listeners, Resolver resolver,
             Duration dnsCacheTtl, Duration dnsNegativeCacheTtl, int dnsCacheMaxSize, Ticker ticker,
-            Integer maxTotalConnections, boolean jmxEnabled) {
+            Integer maxTotalConnections, boolean jmxEnabled, Duration forgetUnusedEndpointsAfter) {
         this.name = name;
         this.defaults = defaults;
         this.named = Collections.unmodifiableMap(new LinkedHashMap<>(named));
         named.forEach((n, e) -> namesByEndpoint.putIfAbsent(e, n));
         this.overrides = Map.copyOf(overrides);
         this.listeners = new Listeners(listeners);
+        this.forgetUnusedAfterNanos = forgetUnusedEndpointsAfter.toNanos();
         this.ticker = ticker;
         this.dns = new DnsCache(resolver, dnsCacheTtl, dnsNegativeCacheTtl, dnsCacheMaxSize, ticker,
                 this::addressesChanged);
         this.total = maxTotalConnections == null ? null : new TotalLimit(maxTotalConnections);
         this.connections = new GenericKeyedObjectPool<>(new SocketFactory(this, new Dialer(dns, ticker), total),
-                GkopSettings.forPool(name, jmxEnabled));
+                GkopSettings.forPool(name, jmxEnabled, new SweepPolicy()));
         Duration sweepEvery = defaults.validationInterval();
         for (PoolConfig c : this.overrides.values()) {
             if (c.validationInterval().compareTo(sweepEvery) < 0) {

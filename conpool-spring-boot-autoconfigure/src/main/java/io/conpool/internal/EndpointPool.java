@@ -477,10 +477,12 @@ final class EndpointPool {
         if (closed || gate.waiting() > 0 || connections.getNumIdle(endpoint) >= target || !gate.tryAcquire()) {
             return false;
         }
+        boolean probe = false;
+        boolean added = false;
         try {
-            if (breaker.state() != CircuitState.CLOSED) {
-                throw breaker.openException();
-            }
+            // Open: fails here. Half-open: this connect is the one probe (a recovered endpoint closes its breaker
+            // without waiting for a caller).
+            probe = breaker.admit();
             long budget = config.connectionTimeout().toNanos() * config.connectAttempts()
                     + config.connectBackoff().toNanos() * (1L << Math.min(config.connectAttempts(), 20));
             CallContext call = CallContext.enter(System.nanoTime() + budget, budget, null);
@@ -488,6 +490,7 @@ final class EndpointPool {
             call.warming = true;
             try {
                 connections.addObject(endpoint);
+                added = true;
                 return true;
             }
             catch (SocketFactory.NoRoom ex) {
@@ -507,8 +510,15 @@ final class EndpointPool {
             }
         }
         finally {
+            if (probe && !added && breaker.state() == CircuitState.HALF_OPEN) {
+                breaker.probeAbandoned(); // nothing was tried (no room): leave the probe to the next one
+            }
             gate.release();
         }
+    }
+
+    CircuitState circuitState() {
+        return breaker.state();
     }
 
     /** Reports leases held longer than the leak detection threshold (once each). */
@@ -534,9 +544,12 @@ final class EndpointPool {
         return Math.max(0, Math.min(config.minIdlePerEndpoint() - connections.getNumIdle(endpoint), gate.available()));
     }
 
-    /** Retires this endpoint if it is unnamed, has nothing open and no caller, and was unused for {@code maxIdleTime}. */
+    /**
+     * Retires this endpoint if it is unnamed, has nothing open and no caller, and was unused for the pool's
+     * {@code forgetUnusedEndpointsAfter}.
+     */
     boolean retireIfUnused(long now) {
-        if (name != null || closed || open.get() > 0 || now - lastActivityNanos <= config.maxIdleTime().toNanos()) {
+        if (name != null || closed || open.get() > 0 || now - lastActivityNanos <= pool.forgetUnusedAfterNanos) {
             return false;
         }
         return gate.retireIfUnused(maxConnections);

@@ -2,6 +2,7 @@ package io.conpool.internal;
 
 import java.time.Duration;
 
+import org.apache.commons.pool2.impl.EvictionPolicy;
 import org.apache.commons.pool2.impl.GenericKeyedObjectPoolConfig;
 
 /**
@@ -18,8 +19,13 @@ final class GkopSettings {
     private GkopSettings() {
     }
 
-    static GenericKeyedObjectPoolConfig<Connection> forPool(String poolName, boolean jmxEnabled) {
-        GenericKeyedObjectPoolConfig<Connection> c = new GenericKeyedObjectPoolConfig<>();
+    /**
+     * The settings for a pool named {@code poolName}, whose sweep examines idle objects with {@code sweepPolicy}.
+     * (Generic so that the benchmarks can measure a bare commons-pool2 with exactly these settings.)
+     */
+    static <T> GenericKeyedObjectPoolConfig<T> forPool(String poolName, boolean jmxEnabled,
+            EvictionPolicy<T> sweepPolicy) {
+        GenericKeyedObjectPoolConfig<T> c = new GenericKeyedObjectPoolConfig<>();
         // The most recently returned connection goes out first: the busy ones stay warm, the surplus ages and is
         // closed by the idle rules.
         c.setLifo(true);
@@ -55,7 +61,7 @@ final class GkopSettings {
         // No commons-pool2 evictor thread: conpool's sweeper calls evict() on its own schedule, with SweepPolicy.
         c.setTimeBetweenEvictionRuns(Duration.ofMillis(-1));
         c.setNumTestsPerEvictionRun(-1); // each evict() examines every idle connection
-        c.setEvictionPolicy(new SweepPolicy());
+        c.setEvictionPolicy(sweepPolicy);
         c.setJmxEnabled(jmxEnabled);
         c.setJmxNameBase(JMX_NAME_BASE);
         c.setJmxNamePrefix(jmxName(poolName));

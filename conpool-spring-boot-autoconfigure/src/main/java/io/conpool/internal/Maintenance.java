@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.conpool.CircuitOpenException;
+
 /**
  * The pool's two background threads. The <em>sweeper</em> runs every validation interval and only does quick,
  * non-blocking work: it has commons-pool2 examine every idle connection of every endpoint (expiry, liveness,
@@ -138,6 +140,7 @@ final class Maintenance {
         Set<String> hosts = new HashSet<>();
         for (EndpointPool p : due) {
             p.reportLeaks(now);
+            p.circuitState(); // an open period that is over shows as half-open to every observer from now
             if (p.idleDeficit() > 0) {
                 scheduleWarm(p, now);
             }
@@ -178,6 +181,10 @@ final class Maintenance {
                     // one more idle connection opened
                 }
                 p.warmFailures = 0;
+            }
+            catch (CircuitOpenException ex) {
+                // Not a failure of its own: try again once the open period is over (then as the half-open probe).
+                p.nextWarmNanos = pool.ticker().nanoTime() + ex.retryAfter().toNanos();
             }
             catch (RuntimeException ex) {
                 p.warmFailures++;
