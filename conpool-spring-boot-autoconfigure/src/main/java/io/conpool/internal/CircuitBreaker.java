@@ -56,6 +56,12 @@ final class CircuitBreaker {
 
     private Throwable lastFailure;
 
+    /** State changes not yet told to {@link #transitions} (guarded by this). */
+    private final java.util.ArrayDeque<CircuitState[]> unreported = new java.util.ArrayDeque<>();
+
+    /** A thread is telling {@link #transitions} (guarded by this). */
+    private boolean reporting;
+
     CircuitBreaker(Endpoint endpoint, PoolConfig config, Ticker ticker, Transitions transitions) {
         this.endpoint = endpoint;
         this.enabled = config.circuitBreakerEnabled();
@@ -81,9 +87,10 @@ final class CircuitBreaker {
             }
             state = CircuitState.HALF_OPEN;
             probeInFlight = false;
+            changed(CircuitState.OPEN, CircuitState.HALF_OPEN);
         }
         log.info("circuit for {} half-open: its open period is over, one probe may connect", endpoint);
-        report(CircuitState.OPEN, CircuitState.HALF_OPEN);
+        report();
         return CircuitState.HALF_OPEN;
     }
 
@@ -130,10 +137,11 @@ final class CircuitBreaker {
             probeInFlight = false;
             lastFailure = null;
             state = CircuitState.CLOSED;
+            changed(from, CircuitState.CLOSED);
         }
         if (from != CircuitState.CLOSED) {
             log.info("circuit for {} closed: a probe connect succeeded", endpoint);
-            report(from, CircuitState.CLOSED);
+            report();
         }
     }
 
@@ -158,10 +166,11 @@ final class CircuitBreaker {
             openUntilNanos = ticker.nanoTime() + openNanos;
             probeInFlight = false;
             state = CircuitState.OPEN;
+            changed(from, CircuitState.OPEN);
         }
         log.warn("circuit for {} opened for {} ms after {} consecutive connect failures: {}", endpoint,
                 openNanos / 1_000_000, consecutiveFailures, cause == null ? "?" : cause.getMessage());
-        report(from, CircuitState.OPEN);
+        report();
         return true;
     }
 
@@ -180,10 +189,11 @@ final class CircuitBreaker {
             probeInFlight = false;
             lastFailure = null;
             state = CircuitState.CLOSED;
+            changed(from, CircuitState.CLOSED);
         }
         if (from != CircuitState.CLOSED) {
             log.info("circuit for {} closed by hand", endpoint);
-            report(from, CircuitState.CLOSED);
+            report();
         }
     }
 
@@ -193,7 +203,36 @@ final class CircuitBreaker {
                 lastFailure);
     }
 
-    private void report(CircuitState from, CircuitState to) {
-        transitions.changed(from, to);
+    /** Queues a change for {@link #report()}, in the order the changes happened. Caller holds this lock. */
+    private void changed(CircuitState from, CircuitState to) {
+        if (from != to) {
+            unreported.add(new CircuitState[] { from, to });
+        }
+    }
+
+    /**
+     * Tells {@link Transitions} every queued change, in order, outside this lock: one thread at a time reports,
+     * and it reports whatever others queued meanwhile, so two threads changing the state at once can never be
+     * heard in the wrong order (say half-open before open).
+     */
+    private void report() {
+        while (true) {
+            CircuitState[] next;
+            synchronized (this) {
+                if (reporting || unreported.isEmpty()) {
+                    return;
+                }
+                reporting = true;
+                next = unreported.poll();
+            }
+            try {
+                transitions.changed(next[0], next[1]);
+            }
+            finally {
+                synchronized (this) {
+                    reporting = false;
+                }
+            }
+        }
     }
 }
