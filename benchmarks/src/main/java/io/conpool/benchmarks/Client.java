@@ -200,8 +200,8 @@ abstract class Client implements AutoCloseable {
     static final class CommonsPool2 extends Client {
         private final GenericKeyedObjectPool<Target, BenchSocket> pool;
 
-        @SuppressWarnings({ "unchecked", "rawtypes" })
-        CommonsPool2(List<Target> targets, int limit, TestCertificate cert, GenericKeyedObjectPoolConfig config) {
+        CommonsPool2(List<Target> targets, int limit, TestCertificate cert,
+                GenericKeyedObjectPoolConfig<BenchSocket> config) {
             super(targets, limit);
             SSLContext tls = clientContext(targets, cert);
             this.pool = new GenericKeyedObjectPool<>(new BaseKeyedPooledObjectFactory<>() {

@@ -103,15 +103,15 @@ abstract class MicroPool implements AutoCloseable {
         private final GenericKeyedObjectPool<Target, Object> pool;
 
         /** commons-pool2's defaults, only the per-key limit set. */
-        static GenericKeyedObjectPoolConfig<Object> defaults(int limit) {
-            GenericKeyedObjectPoolConfig<Object> config = new GenericKeyedObjectPoolConfig<>();
+        static <T> GenericKeyedObjectPoolConfig<T> defaults(int limit) {
+            GenericKeyedObjectPoolConfig<T> config = new GenericKeyedObjectPoolConfig<>();
             config.setMaxTotalPerKey(limit);
             return config;
         }
 
         /** JMX off, reuseCapacityOnReturn off, maxIdlePerKey = maxTotalPerKey, fair. */
-        static GenericKeyedObjectPoolConfig<Object> tuned(int limit) {
-            GenericKeyedObjectPoolConfig<Object> config = defaults(limit);
+        static <T> GenericKeyedObjectPoolConfig<T> tuned(int limit) {
+            GenericKeyedObjectPoolConfig<T> config = defaults(limit);
             config.setJmxEnabled(false);
             config.setReuseCapacityOnReturn(false);
             config.setMaxIdlePerKey(limit);

@@ -57,7 +57,7 @@ public class ProbeBenchmark {
                         Tls.builder().sslContext(cert.clientContext()).protocols(List.of("TLSv1.3")).build())
                 : Endpoint.of("127.0.0.1", port);
         pool = Client.Conpool.build(PoolConfig.builder().maxConnectionsPerEndpoint(8).build(),
-                sockets.equals("non-blocking"));
+                sockets.equals("non-blocking"), null);
         byte[] request = new byte[LoopbackServer.MESSAGE_BYTES];
         byte[] reply = new byte[LoopbackServer.MESSAGE_BYTES];
         try (PooledConnection c = pool.acquire(endpoint)) {
