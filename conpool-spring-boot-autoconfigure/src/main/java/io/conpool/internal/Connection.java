@@ -26,10 +26,13 @@ final class Connection {
 
     private static final VarHandle FORGOTTEN;
 
+    private static final VarHandle LEASED;
+
     static {
         try {
             CLOSED = MethodHandles.lookup().findVarHandle(Connection.class, "closed", boolean.class);
             FORGOTTEN = MethodHandles.lookup().findVarHandle(Connection.class, "forgotten", boolean.class);
+            LEASED = MethodHandles.lookup().findVarHandle(Connection.class, "leased", boolean.class);
         }
         catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
@@ -78,8 +81,13 @@ final class Connection {
     /** Its lessee asked for the socket itself, so it may have changed socket options (put back on return). */
     boolean optionsTouched;
 
-    /** Whether a caller holds it (for leak reports and the forced close at shutdown). */
-    volatile boolean leased;
+    /**
+     * Whether a caller holds it, read only by other threads (leak reports, the forced close at shutdown), which may
+     * see it a moment late: written with release semantics ({@link #markLeased}), which costs nothing on the borrow
+     * path, where a volatile write would cost a fence.
+     */
+    @SuppressWarnings("unused") // accessed through LEASED
+    private boolean leased;
 
     /** Its address dropped out of DNS: close when next seen. */
     volatile boolean retired;
@@ -198,7 +206,9 @@ final class Connection {
         if (closed) {
             return CloseReason.POOL_CLOSED;
         }
-        if (broken || socket.isClosed() || socket.isInputShutdown() || socket.isOutputShutdown()) {
+        // Only a lessee that asked for the socket itself can have closed or shut it down (closing a stream does not):
+        // the socket's own state (a lock in the JDK) is read only then.
+        if (broken || (optionsTouched && (socket.isClosed() || socket.isInputShutdown() || socket.isOutputShutdown()))) {
             return CloseReason.BROKEN;
         }
         if ((in != null && in.buffered() > 0) || (out != null && out.buffered() > 0)) {
@@ -302,6 +312,14 @@ final class Connection {
         catch (IOException ignored) {
             // closing anyway
         }
+    }
+
+    void markLeased(boolean now) {
+        LEASED.setRelease(this, now);
+    }
+
+    boolean isLeased() {
+        return (boolean) LEASED.getAcquire(this);
     }
 
     /**

@@ -146,8 +146,7 @@ final class EndpointPool {
      * concurrently (the caller looks it up again).
      */
     Lease acquire(long timeoutNanos) {
-        long start = System.nanoTime();
-        long deadline = start + timeoutNanos;
+        long start = listeners.any() ? System.nanoTime() : 0; // the clock is read on the fast path only for them
         boolean probe;
         try {
             probe = breaker.admit();
@@ -157,14 +156,17 @@ final class EndpointPool {
             acquireFailed(ex);
             throw ex;
         }
+        CallContext call = listeners.any() ? CallContext.enter(start + timeoutNanos, timeoutNanos, null)
+                : CallContext.enterLazily(timeoutNanos, null);
+        call.owner = this;
         boolean success = false;
         try {
-            if (!takePermit(deadline, timeoutNanos)) {
+            if (!takePermit(call)) {
                 return null;
             }
             Lease lease;
             try {
-                lease = borrow(deadline, timeoutNanos);
+                lease = borrow(call);
             }
             catch (RuntimeException | Error ex) {
                 gate.release();
@@ -198,6 +200,7 @@ final class EndpointPool {
             throw reported;
         }
         finally {
+            call.exit();
             if (probe && !success && breaker.state() == CircuitState.HALF_OPEN) {
                 breaker.probeAbandoned();
             }
@@ -205,8 +208,11 @@ final class EndpointPool {
     }
 
     /** Waits in line for a permit; {@code false} if the endpoint was forgotten meanwhile. */
-    private boolean takePermit(long deadline, long timeoutNanos) {
-        switch (gate.acquire(deadline, pool.deadlineWatch)) {
+    private boolean takePermit(CallContext call) {
+        if (gate.tryAcquire()) {
+            return true;
+        }
+        switch (gate.acquire(call.deadline(), pool.deadlineWatch)) {
             case GRANTED:
                 return true;
             case RETIRED:
@@ -217,7 +223,7 @@ final class EndpointPool {
             case INTERRUPTED:
                 throw new AcquireInterruptedException(endpoint, new InterruptedException());
             default:
-                throw new AcquireTimeoutException(endpoint, Duration.ofNanos(timeoutNanos),
+                throw new AcquireTimeoutException(endpoint, Duration.ofNanos(call.timeoutNanos),
                         " (" + maxConnections + " connections in use, " + gate.waiting() + " callers waiting)");
         }
     }
@@ -227,39 +233,32 @@ final class EndpointPool {
      * commons-pool2. Only a close still finishing (or the sweep examining the last idle connection) can leave no
      * room for a moment; the borrower then looks again, within its deadline.
      */
-    private Lease borrow(long deadline, long timeoutNanos) {
-        CallContext call = CallContext.enter(deadline, timeoutNanos, null);
-        call.owner = this;
-        try {
-            while (true) {
-                Connection c;
-                try {
-                    c = connections.borrowObject(endpoint);
-                }
-                catch (SocketFactory.NoRoom | NoSuchElementException ex) {
-                    pauseBeforeLookingAgain(deadline);
-                    continue;
-                }
-                catch (IllegalStateException ex) {
-                    throw closedException(); // commons-pool2 is closed: so is the pool
-                }
-                catch (RuntimeException ex) {
-                    throw ex;
-                }
-                catch (Exception ex) {
-                    throw new IllegalStateException("commons-pool2 failed a borrow from " + endpoint, ex);
-                }
-                if (closed) {
-                    c.fresh = false;
-                    c.closeReason = CloseReason.POOL_CLOSED;
-                    connections.returnObject(endpoint, c);
-                    throw closedException();
-                }
-                return startLease(c);
+    private Lease borrow(CallContext call) {
+        while (true) {
+            Connection c;
+            try {
+                c = connections.borrowObject(endpoint);
             }
-        }
-        finally {
-            call.exit();
+            catch (SocketFactory.NoRoom | NoSuchElementException ex) {
+                pauseBeforeLookingAgain(call.deadline());
+                continue;
+            }
+            catch (IllegalStateException ex) {
+                throw closedException(); // commons-pool2 is closed: so is the pool
+            }
+            catch (RuntimeException ex) {
+                throw ex;
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException("commons-pool2 failed a borrow from " + endpoint, ex);
+            }
+            if (closed) {
+                c.fresh = false;
+                c.closeReason = CloseReason.POOL_CLOSED;
+                connections.returnObject(endpoint, c);
+                throw closedException();
+            }
+            return startLease(c);
         }
     }
 
@@ -299,7 +298,7 @@ final class EndpointPool {
         else if (listeners.any()) {
             c.leasedAtNanos = ticker.nanoTime();
         }
-        c.leased = true;
+        c.markLeased(true);
         leases.addAndGet(LEASE_STARTED);
         return new Lease(this, c, reused);
     }
@@ -402,7 +401,7 @@ final class EndpointPool {
             listeners.fire(endpoint, counters, l -> l.onReleased(endpoint, held));
         }
         c.leasedBy = null;
-        c.leased = false;
+        c.markLeased(false);
         leases.addAndGet(LEASE_ENDED);
         c.lastUsedNanos = now;
         lastActivityNanos = now;
@@ -527,7 +526,7 @@ final class EndpointPool {
             return;
         }
         for (Connection c : registry) {
-            if (c.leased && !c.leakReported && c.leasedBy != null && now - c.leasedAtNanos > leakThresholdNanos) {
+            if (c.isLeased() && !c.leakReported && c.leasedBy != null && now - c.leasedAtNanos > leakThresholdNanos) {
                 c.leakReported = true;
                 counters.leaks.increment();
                 leakLog.warn("connection to {} leased for {} ms without being returned (threshold {} ms); leased at:",
@@ -581,7 +580,7 @@ final class EndpointPool {
     int forceCloseLeased() {
         int n = 0;
         for (Connection c : registry) {
-            if (c.leased) {
+            if (c.isLeased()) {
                 c.abortChannel(); // its lessee may be stuck in I/O: a TLS close would wait for it
                 closeCounted(c, CloseReason.POOL_CLOSED);
                 n++;

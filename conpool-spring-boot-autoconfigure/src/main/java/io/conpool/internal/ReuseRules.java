@@ -62,9 +62,14 @@ final class ReuseRules {
         return null;
     }
 
-    /** Before an idle connection is handed out: expiry, then the liveness probe, then the health check. */
-    CloseReason onBorrow(Connection c, long deadline) {
-        CloseReason stale = stale(c, owner.ticker.nanoTime());
+    /**
+     * Before an idle connection is handed out: expiry, then the liveness probe, then the health check (within the
+     * call's deadline, if it runs in one).
+     *
+     * @param now the endpoint's ticker, read as the borrow began
+     */
+    CloseReason onBorrow(Connection c, long now, CallContext call) {
+        CloseReason stale = stale(c, now);
         if (stale != null) {
             return stale;
         }
@@ -72,7 +77,10 @@ final class ReuseRules {
         if (dead != null) {
             return dead;
         }
-        return healthCheck == null ? null : runHealthCheck(c, deadline);
+        if (healthCheck == null) {
+            return null;
+        }
+        return runHealthCheck(c, call.active ? call.deadline() : System.nanoTime() + healthCheckTimeoutMs * 1_000_000);
     }
 
     /** When a lease ends: an explicit reason, what the caller left behind, then uses, lifetime and retirement. */

@@ -3,7 +3,6 @@ package io.conpool.internal;
 import org.apache.commons.pool2.DestroyMode;
 import org.apache.commons.pool2.KeyedPooledObjectFactory;
 import org.apache.commons.pool2.PooledObject;
-import org.apache.commons.pool2.impl.DefaultPooledObject;
 
 import io.conpool.CloseReason;
 import io.conpool.ConpoolException;
@@ -57,11 +56,11 @@ final class SocketFactory implements KeyedPooledObjectFactory<Endpoint, Connecti
                 }
             }
             Connection c = call.adopt != null ? call.adopt
-                    : dialer.open(key, owner.config, owner.generation(), call.deadline);
+                    : dialer.open(key, owner.config, owner.generation(), call.deadline());
             c.owner = owner;
             c.fresh = true;
             owner.opened(c);
-            return new DefaultPooledObject<>(c);
+            return new ConnectionEntry(c);
         }
         catch (RuntimeException ex) {
             if (totalTaken) {
@@ -82,8 +81,8 @@ final class SocketFactory implements KeyedPooledObjectFactory<Endpoint, Connecti
         if (c.fresh || call.skipValidation) {
             return true;
         }
-        CloseReason bad = c.owner.rules.onBorrow(c,
-                call.active ? call.deadline : System.nanoTime() + c.owner.config.healthCheckTimeout().toNanos());
+        long now = ((ConnectionEntry) p).borrowedAtNanos(); // read by commons-pool2's allocate() a moment ago
+        CloseReason bad = c.owner.rules.onBorrow(c, now, call);
         if (bad != null) {
             c.closeReason = bad;
             return false;

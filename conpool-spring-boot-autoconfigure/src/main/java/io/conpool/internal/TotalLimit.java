@@ -54,7 +54,7 @@ final class TotalLimit {
         endpoint.waitingForTotal.incrementAndGet();
         Gate.Outcome outcome;
         try {
-            outcome = gate.acquire(call.deadline, watch, endpoint);
+            outcome = gate.acquire(call.deadline(), watch, endpoint);
         }
         finally {
             endpoint.waitingForTotal.decrementAndGet();
