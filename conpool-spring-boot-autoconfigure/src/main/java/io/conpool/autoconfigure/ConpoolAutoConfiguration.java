@@ -26,7 +26,9 @@ import org.springframework.core.env.Environment;
  *
  * <p>Named endpoints with a {@code min-idle} are warmed by the pool's maintenance thread, which starts its first
  * sweep as soon as the pool is built. Start-up does not wait for it: a backend that is down must not keep the
- * application from starting (its failures show in the stats, metrics and health instead).
+ * application from starting (its failures show in the stats, metrics and health instead). Readiness may wait for it,
+ * within a time limit: see {@code conpool.warm-up.hold-readiness} and
+ * {@link io.conpool.autoconfigure.readiness.ConpoolReadinessAutoConfiguration}.
  */
 @AutoConfiguration(after = SslAutoConfiguration.class)
 @Conditional(OnConpoolEnabledCondition.class)

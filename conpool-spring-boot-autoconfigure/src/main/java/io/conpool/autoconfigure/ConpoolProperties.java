@@ -41,6 +41,9 @@ public class ConpoolProperties extends EndpointSettings {
     /** How long close waits for leased connections to come back when the application shuts down. */
     private Duration shutdownGracePeriod = Duration.ofSeconds(10);
 
+    /** Warm-up of named endpoints (their min-idle connections) at start-up. */
+    private final WarmUp warmUp = new WarmUp();
+
     /** DNS cache settings (pool-wide). */
     private final Dns dns = new Dns();
 
@@ -109,6 +112,10 @@ public class ConpoolProperties extends EndpointSettings {
         this.shutdownGracePeriod = shutdownGracePeriod;
     }
 
+    public WarmUp getWarmUp() {
+        return warmUp;
+    }
+
     public Dns getDns() {
         return dns;
     }
@@ -133,7 +140,46 @@ public class ConpoolProperties extends EndpointSettings {
         this.endpoints = endpoints;
     }
 
-    /** DNS cache: answers are reused for a while, failures briefly remembered, and the cache is bounded. Unset values are the core's defaults. */
+    /**
+     * Warm-up at start-up: named endpoints with a min-idle get their connections opened in the background as soon as
+     * the pool is built. By default the application does not wait for them.
+     */
+    public static class WarmUp {
+
+        /**
+         * Whether the application's readiness (ReadinessState, /actuator/health/readiness) stays REFUSING_TRAFFIC
+         * until every named endpoint has its min-idle connections open, or the timeout passes. Liveness is not
+         * affected.
+         */
+        private boolean holdReadiness = false;
+
+        /**
+         * Longest time readiness is held once the application is otherwise ready; after it, the application becomes
+         * ready anyway and the endpoints that did not warm are logged.
+         */
+        private Duration timeout = Duration.ofSeconds(30);
+
+        public boolean isHoldReadiness() {
+            return holdReadiness;
+        }
+
+        public void setHoldReadiness(boolean holdReadiness) {
+            this.holdReadiness = holdReadiness;
+        }
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+    }
+
+    /**
+     * DNS cache: answers are reused for a while, failures briefly remembered, and the cache is bounded. Unset values
+     * are the core's defaults.
+     */
     public static class Dns {
 
         /** How long a resolved answer is used before the host is resolved again. */

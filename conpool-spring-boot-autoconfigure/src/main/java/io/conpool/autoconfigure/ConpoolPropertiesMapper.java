@@ -181,6 +181,11 @@ final class ConpoolPropertiesMapper {
             throw fail(property("metrics.max-tagged-endpoints"), maxTagged,
                     "must be 0 or more (named endpoints are always tagged)");
         }
+        Duration warmUp = properties.getWarmUp().getTimeout();
+        if (warmUp == null || warmUp.isNegative() || warmUp.isZero()) {
+            throw fail(property("warm-up.timeout"), warmUp,
+                    "must be positive (readiness is never held without a time limit)");
+        }
         Duration window = properties.getHealth().getErrorWindow();
         if (window == null || window.isNegative() || window.isZero()) {
             throw fail(property("health.error-window"), window, "must be positive");
