@@ -126,6 +126,21 @@ public interface ConnectionPool extends AutoCloseable {
     /** Builds a {@link ConnectionPool}. */
     final class Builder {
 
+        /** The pool's name unless {@link #name(String)} says otherwise. */
+        public static final String DEFAULT_NAME = "conpool";
+
+        /** How long a DNS answer is used unless {@link #dnsCacheTtl(Duration)} says otherwise. */
+        public static final Duration DEFAULT_DNS_CACHE_TTL = Duration.ofMinutes(5);
+
+        /** How long a failed lookup is remembered unless {@link #dnsNegativeCacheTtl(Duration)} says otherwise. */
+        public static final Duration DEFAULT_DNS_NEGATIVE_CACHE_TTL = Duration.ofSeconds(5);
+
+        /** Most host names cached unless {@link #dnsCacheMaxSize(int)} says otherwise. */
+        public static final int DEFAULT_DNS_CACHE_MAX_SIZE = 10_000;
+
+        /** How long an unused, unnamed endpoint stays known unless {@link #forgetUnusedEndpointsAfter} says otherwise. */
+        public static final Duration DEFAULT_FORGET_UNUSED_ENDPOINTS_AFTER = Duration.ofMinutes(10);
+
         private PoolConfig defaults = PoolConfig.defaults();
 
         private final Map<String, Endpoint> named = new LinkedHashMap<>();
@@ -136,21 +151,21 @@ public interface ConnectionPool extends AutoCloseable {
 
         private Resolver resolver = Resolver.SYSTEM;
 
-        private Duration dnsCacheTtl = Duration.ofMinutes(5);
+        private Duration dnsCacheTtl = DEFAULT_DNS_CACHE_TTL;
 
-        private Duration dnsNegativeCacheTtl = Duration.ofSeconds(5);
+        private Duration dnsNegativeCacheTtl = DEFAULT_DNS_NEGATIVE_CACHE_TTL;
 
-        private int dnsCacheMaxSize = 10_000;
+        private int dnsCacheMaxSize = DEFAULT_DNS_CACHE_MAX_SIZE;
 
         private Ticker ticker = Ticker.SYSTEM;
 
-        private String name = "conpool";
+        private String name = DEFAULT_NAME;
 
         private Integer maxTotalConnections;
 
         private boolean jmxEnabled;
 
-        private Duration forgetUnusedEndpointsAfter = Duration.ofMinutes(10);
+        private Duration forgetUnusedEndpointsAfter = DEFAULT_FORGET_UNUSED_ENDPOINTS_AFTER;
 
         private Builder() {
         }

@@ -1,6 +1,11 @@
 package io.conpool;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -30,72 +35,20 @@ import java.util.OptionalLong;
  * <tr><td>circuit breaker</td><td>on: opens after 5 consecutive failed connects for 1 s, doubling per trip up
  * to 60 s</td></tr>
  * </table>
+ *
+ * <p>Adding a setting: a field with its default in {@code Values}, its getter here, its setter in {@link Builder}
+ * (same name as the getter) and its rule in {@link Builder#build()}. Copying, {@code equals}, {@code hashCode} and
+ * {@code toString} cover it by themselves.
  */
 public final class PoolConfig {
 
-    private static final PoolConfig DEFAULTS = new Builder().build();
+    private static final PoolConfig DEFAULTS = builder().build();
 
-    private final int maxConnectionsPerEndpoint;
+    /** This configuration's values: a private copy taken at build time, never changed afterwards. */
+    private final Values v;
 
-    private final int maxIdlePerEndpoint;
-
-    private final int minIdlePerEndpoint;
-
-    private final Duration connectionTimeout;
-
-    private final Duration acquireTimeout;
-
-    private final Duration maxIdleTime;
-
-    private final Duration maxConnectionLifetime;
-
-    private final double lifetimeJitter;
-
-    private final long maxConnectionUses;
-
-    private final Duration validationInterval;
-
-    private final int connectAttempts;
-
-    private final Duration connectBackoff;
-
-    private final HealthCheck healthCheck;
-
-    private final Duration healthCheckTimeout;
-
-    private final int maxPendingAcquires;
-
-    private final Duration leakDetectionThreshold;
-
-    private final boolean circuitBreakerEnabled;
-
-    private final int circuitBreakerFailureThreshold;
-
-    private final Duration circuitBreakerOpenDuration;
-
-    private final Duration circuitBreakerMaxOpenDuration;
-
-    private PoolConfig(Builder b) {
-        this.maxConnectionsPerEndpoint = b.maxConnectionsPerEndpoint;
-        this.maxIdlePerEndpoint = b.maxIdlePerEndpoint;
-        this.minIdlePerEndpoint = b.minIdlePerEndpoint;
-        this.connectionTimeout = b.connectionTimeout;
-        this.acquireTimeout = b.acquireTimeout;
-        this.maxIdleTime = b.maxIdleTime;
-        this.maxConnectionLifetime = b.maxConnectionLifetime;
-        this.lifetimeJitter = b.lifetimeJitter;
-        this.maxConnectionUses = b.maxConnectionUses;
-        this.validationInterval = b.validationInterval;
-        this.connectAttempts = b.connectAttempts;
-        this.connectBackoff = b.connectBackoff;
-        this.healthCheck = b.healthCheck;
-        this.healthCheckTimeout = b.healthCheckTimeout;
-        this.maxPendingAcquires = b.maxPendingAcquires;
-        this.leakDetectionThreshold = b.leakDetectionThreshold;
-        this.circuitBreakerEnabled = b.circuitBreakerEnabled;
-        this.circuitBreakerFailureThreshold = b.circuitBreakerFailureThreshold;
-        this.circuitBreakerOpenDuration = b.circuitBreakerOpenDuration;
-        this.circuitBreakerMaxOpenDuration = b.circuitBreakerMaxOpenDuration;
+    private PoolConfig(Values values) {
+        this.v = values;
     }
 
     /** The defaults listed above. */
@@ -104,12 +57,12 @@ public final class PoolConfig {
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder(new Values());
     }
 
     /** A builder starting from these settings, for overrides. */
     public Builder toBuilder() {
-        return new Builder(this);
+        return new Builder(v.copy());
     }
 
     /**
@@ -119,304 +72,305 @@ public final class PoolConfig {
      * @throws InvalidConfigException naming the first bad field and its value
      */
     public PoolConfig validate() {
-        new Builder(this).build();
+        toBuilder().build();
         return this;
     }
 
     /** Most connections (leased, idle and being opened) to one endpoint at once. */
     public int maxConnectionsPerEndpoint() {
-        return maxConnectionsPerEndpoint;
+        return v.maxConnectionsPerEndpoint;
     }
 
     /** Most idle connections kept per endpoint; the sweep closes the surplus, longest idle first. */
     public int maxIdlePerEndpoint() {
-        return maxIdlePerEndpoint;
+        return v.maxIdlePerEndpoint;
     }
 
     /** Idle connections the sweep keeps open per endpoint (opened in the background). */
     public int minIdlePerEndpoint() {
-        return minIdlePerEndpoint;
+        return v.minIdlePerEndpoint;
     }
 
     /** Budget of one connect attempt: TCP connect to every address plus the TLS handshake. */
     public Duration connectionTimeout() {
-        return connectionTimeout;
+        return v.connectionTimeout;
     }
 
     /** Budget of a whole {@code acquire}: waiting for a slot, validating, connecting. */
     public Duration acquireTimeout() {
-        return acquireTimeout;
+        return v.acquireTimeout;
     }
 
     /** An idle connection older than this is closed instead of reused. */
     public Duration maxIdleTime() {
-        return maxIdleTime;
+        return v.maxIdleTime;
     }
 
     /** A connection older than this (less its jitter) is retired: when idle, or when returned. */
     public Duration maxConnectionLifetime() {
-        return maxConnectionLifetime;
+        return v.maxConnectionLifetime;
     }
 
     /** Fraction (0 to 0.5) by which each connection's lifetime is shortened at random, to spread retirement. */
     public double lifetimeJitter() {
-        return lifetimeJitter;
+        return v.lifetimeJitter;
     }
 
     /** Leases after which a connection is retired; empty means unlimited. */
     public OptionalLong maxConnectionUses() {
-        return maxConnectionUses == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(maxConnectionUses);
+        return v.maxConnectionUses == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(v.maxConnectionUses);
     }
 
     /** Time between background sweeps (expiry, liveness of idle connections, min idle, DNS refresh). */
     public Duration validationInterval() {
-        return validationInterval;
+        return v.validationInterval;
     }
 
     /** Connect attempts per new connection, each trying every resolved address. */
     public int connectAttempts() {
-        return connectAttempts;
+        return v.connectAttempts;
     }
 
     /** Pause before the second attempt; doubles before each further one. */
     public Duration connectBackoff() {
-        return connectBackoff;
+        return v.connectBackoff;
     }
 
     /** Check run before an idle connection is reused; empty if none. */
     public Optional<HealthCheck> healthCheck() {
-        return Optional.ofNullable(healthCheck);
+        return Optional.ofNullable(v.healthCheck);
     }
 
     /** Read timeout applied to the socket while the health check runs. */
     public Duration healthCheckTimeout() {
-        return healthCheckTimeout;
+        return v.healthCheckTimeout;
     }
 
     /** Most callers that may wait for a connection to one endpoint; empty means unlimited. */
     public OptionalInt maxPendingAcquires() {
-        return maxPendingAcquires == Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of(maxPendingAcquires);
+        return v.maxPendingAcquires == Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of(v.maxPendingAcquires);
     }
 
     /** A lease held longer than this is reported once with its borrower's stack; empty means off. */
     public Optional<Duration> leakDetectionThreshold() {
-        return Optional.ofNullable(leakDetectionThreshold);
+        return Optional.ofNullable(v.leakDetectionThreshold);
     }
 
     public boolean circuitBreakerEnabled() {
-        return circuitBreakerEnabled;
+        return v.circuitBreakerEnabled;
     }
 
     /** Consecutive failed connects (each after all its attempts) that open the breaker. */
     public int circuitBreakerFailureThreshold() {
-        return circuitBreakerFailureThreshold;
+        return v.circuitBreakerFailureThreshold;
     }
 
     /** How long the breaker stays open after its first trip; doubles on each further trip. */
     public Duration circuitBreakerOpenDuration() {
-        return circuitBreakerOpenDuration;
+        return v.circuitBreakerOpenDuration;
     }
 
     /** Upper bound of the growing open period. */
     public Duration circuitBreakerMaxOpenDuration() {
-        return circuitBreakerMaxOpenDuration;
+        return v.circuitBreakerMaxOpenDuration;
     }
 
     @Override
     public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof PoolConfig)) {
-            return false;
-        }
-        PoolConfig c = (PoolConfig) o;
-        return maxConnectionsPerEndpoint == c.maxConnectionsPerEndpoint && maxIdlePerEndpoint == c.maxIdlePerEndpoint
-                && minIdlePerEndpoint == c.minIdlePerEndpoint && connectionTimeout.equals(c.connectionTimeout)
-                && acquireTimeout.equals(c.acquireTimeout) && maxIdleTime.equals(c.maxIdleTime)
-                && maxConnectionLifetime.equals(c.maxConnectionLifetime) && lifetimeJitter == c.lifetimeJitter
-                && maxConnectionUses == c.maxConnectionUses && validationInterval.equals(c.validationInterval)
-                && connectAttempts == c.connectAttempts && connectBackoff.equals(c.connectBackoff)
-                && Objects.equals(healthCheck, c.healthCheck) && healthCheckTimeout.equals(c.healthCheckTimeout)
-                && maxPendingAcquires == c.maxPendingAcquires
-                && Objects.equals(leakDetectionThreshold, c.leakDetectionThreshold)
-                && circuitBreakerEnabled == c.circuitBreakerEnabled
-                && circuitBreakerFailureThreshold == c.circuitBreakerFailureThreshold
-                && circuitBreakerOpenDuration.equals(c.circuitBreakerOpenDuration)
-                && circuitBreakerMaxOpenDuration.equals(c.circuitBreakerMaxOpenDuration);
+        return this == o || (o instanceof PoolConfig && Arrays.equals(v.values(), ((PoolConfig) o).v.values()));
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxConnectionsPerEndpoint, maxIdlePerEndpoint, minIdlePerEndpoint, connectionTimeout,
-                acquireTimeout, maxIdleTime, maxConnectionLifetime, maxConnectionUses, validationInterval);
+        return Arrays.hashCode(v.values());
     }
 
+    /** Every setting by name; unlimited sizes read "unlimited", unset options "none". */
     @Override
     public String toString() {
-        return "PoolConfig[maxConnectionsPerEndpoint=" + maxConnectionsPerEndpoint + ", maxIdlePerEndpoint="
-                + maxIdlePerEndpoint + ", minIdlePerEndpoint=" + minIdlePerEndpoint + ", connectionTimeout="
-                + connectionTimeout + ", acquireTimeout=" + acquireTimeout + ", maxIdleTime=" + maxIdleTime
-                + ", maxConnectionLifetime=" + maxConnectionLifetime + ", lifetimeJitter=" + lifetimeJitter
-                + ", maxConnectionUses=" + (maxConnectionUses == Long.MAX_VALUE ? "unlimited" : maxConnectionUses)
-                + ", validationInterval=" + validationInterval + ", connectAttempts=" + connectAttempts
-                + ", connectBackoff=" + connectBackoff + ", healthCheck=" + (healthCheck == null ? "none" : healthCheck)
-                + ", healthCheckTimeout=" + healthCheckTimeout + ", maxPendingAcquires="
-                + (maxPendingAcquires == Integer.MAX_VALUE ? "unlimited" : maxPendingAcquires)
-                + ", leakDetectionThreshold=" + (leakDetectionThreshold == null ? "off" : leakDetectionThreshold)
-                + ", circuitBreaker=" + (circuitBreakerEnabled ? circuitBreakerFailureThreshold + " failures/"
-                        + circuitBreakerOpenDuration + ".." + circuitBreakerMaxOpenDuration : "off")
-                + "]";
+        List<String> parts = new ArrayList<>();
+        Object[] values = v.values();
+        for (int i = 0; i < Values.FIELDS.length; i++) {
+            Object value = values[i];
+            String shown = value == null ? "none"
+                    : Objects.equals(value, Integer.MAX_VALUE) || Objects.equals(value, Long.MAX_VALUE) ? "unlimited"
+                    : String.valueOf(value);
+            parts.add(Values.FIELDS[i].getName() + "=" + shown);
+        }
+        return "PoolConfig" + parts;
+    }
+
+    /**
+     * Every setting with its default, written down once. A {@link Builder} fills one; a {@link PoolConfig} keeps a
+     * copy. Copies, {@code equals}, {@code hashCode} and {@code toString} go over the fields by reflection, so they
+     * cannot forget one. Field names are the getters' and the builder methods' names, and the names
+     * {@link InvalidConfigException} reports.
+     */
+    private static final class Values implements Cloneable {
+
+        /** The settings, in declaration order (static fields excluded). */
+        static final Field[] FIELDS = Arrays.stream(Values.class.getDeclaredFields())
+            .filter(f -> !Modifier.isStatic(f.getModifiers()))
+            .toArray(Field[]::new);
+
+        int maxConnectionsPerEndpoint = 10;
+
+        int maxIdlePerEndpoint = 5;
+
+        int minIdlePerEndpoint = 0;
+
+        Duration connectionTimeout = Duration.ofSeconds(10);
+
+        Duration acquireTimeout = Duration.ofSeconds(30);
+
+        Duration maxIdleTime = Duration.ofSeconds(60);
+
+        Duration maxConnectionLifetime = Duration.ofMinutes(5);
+
+        double lifetimeJitter = 0.05;
+
+        /** {@code Long.MAX_VALUE}: unlimited. */
+        long maxConnectionUses = Long.MAX_VALUE;
+
+        Duration validationInterval = Duration.ofSeconds(30);
+
+        int connectAttempts = 3;
+
+        Duration connectBackoff = Duration.ofMillis(100);
+
+        /** {@code null}: none. */
+        HealthCheck healthCheck;
+
+        Duration healthCheckTimeout = Duration.ofSeconds(2);
+
+        /** {@code Integer.MAX_VALUE}: unlimited. */
+        int maxPendingAcquires = Integer.MAX_VALUE;
+
+        /** {@code null}: off. */
+        Duration leakDetectionThreshold;
+
+        boolean circuitBreakerEnabled = true;
+
+        int circuitBreakerFailureThreshold = 5;
+
+        Duration circuitBreakerOpenDuration = Duration.ofSeconds(1);
+
+        Duration circuitBreakerMaxOpenDuration = Duration.ofSeconds(60);
+
+        Values copy() {
+            try {
+                return (Values) clone(); // every field is a primitive or an immutable value: a shallow copy is a copy
+            }
+            catch (CloneNotSupportedException ex) {
+                throw new AssertionError(ex);
+            }
+        }
+
+        /** The fields' values, in {@link #FIELDS} order. */
+        Object[] values() {
+            Object[] values = new Object[FIELDS.length];
+            try {
+                for (int i = 0; i < FIELDS.length; i++) {
+                    values[i] = FIELDS[i].get(this);
+                }
+            }
+            catch (IllegalAccessException ex) {
+                throw new AssertionError(ex); // same package: cannot happen
+            }
+            return values;
+        }
     }
 
     /** Builds a {@link PoolConfig}; {@link #build()} validates every field. */
     public static final class Builder {
 
-        private int maxConnectionsPerEndpoint = 10;
+        private final Values v;
 
-        private int maxIdlePerEndpoint = 5;
-
-        private int minIdlePerEndpoint = 0;
-
-        private Duration connectionTimeout = Duration.ofSeconds(10);
-
-        private Duration acquireTimeout = Duration.ofSeconds(30);
-
-        private Duration maxIdleTime = Duration.ofSeconds(60);
-
-        private Duration maxConnectionLifetime = Duration.ofMinutes(5);
-
-        private double lifetimeJitter = 0.05;
-
-        private long maxConnectionUses = Long.MAX_VALUE;
-
-        private Duration validationInterval = Duration.ofSeconds(30);
-
-        private int connectAttempts = 3;
-
-        private Duration connectBackoff = Duration.ofMillis(100);
-
-        private HealthCheck healthCheck;
-
-        private Duration healthCheckTimeout = Duration.ofSeconds(2);
-
-        private int maxPendingAcquires = Integer.MAX_VALUE;
-
-        private Duration leakDetectionThreshold;
-
-        private boolean circuitBreakerEnabled = true;
-
-        private int circuitBreakerFailureThreshold = 5;
-
-        private Duration circuitBreakerOpenDuration = Duration.ofSeconds(1);
-
-        private Duration circuitBreakerMaxOpenDuration = Duration.ofSeconds(60);
-
-        private Builder() {
-        }
-
-        private Builder(PoolConfig c) {
-            this.maxConnectionsPerEndpoint = c.maxConnectionsPerEndpoint;
-            this.maxIdlePerEndpoint = c.maxIdlePerEndpoint;
-            this.minIdlePerEndpoint = c.minIdlePerEndpoint;
-            this.connectionTimeout = c.connectionTimeout;
-            this.acquireTimeout = c.acquireTimeout;
-            this.maxIdleTime = c.maxIdleTime;
-            this.maxConnectionLifetime = c.maxConnectionLifetime;
-            this.lifetimeJitter = c.lifetimeJitter;
-            this.maxConnectionUses = c.maxConnectionUses;
-            this.validationInterval = c.validationInterval;
-            this.connectAttempts = c.connectAttempts;
-            this.connectBackoff = c.connectBackoff;
-            this.healthCheck = c.healthCheck;
-            this.healthCheckTimeout = c.healthCheckTimeout;
-            this.maxPendingAcquires = c.maxPendingAcquires;
-            this.leakDetectionThreshold = c.leakDetectionThreshold;
-            this.circuitBreakerEnabled = c.circuitBreakerEnabled;
-            this.circuitBreakerFailureThreshold = c.circuitBreakerFailureThreshold;
-            this.circuitBreakerOpenDuration = c.circuitBreakerOpenDuration;
-            this.circuitBreakerMaxOpenDuration = c.circuitBreakerMaxOpenDuration;
+        private Builder(Values values) {
+            this.v = values;
         }
 
         public Builder maxConnectionsPerEndpoint(int value) {
-            this.maxConnectionsPerEndpoint = value;
+            v.maxConnectionsPerEndpoint = value;
             return this;
         }
 
         public Builder maxIdlePerEndpoint(int value) {
-            this.maxIdlePerEndpoint = value;
+            v.maxIdlePerEndpoint = value;
             return this;
         }
 
         public Builder minIdlePerEndpoint(int value) {
-            this.minIdlePerEndpoint = value;
+            v.minIdlePerEndpoint = value;
             return this;
         }
 
         public Builder connectionTimeout(Duration value) {
-            this.connectionTimeout = value;
+            v.connectionTimeout = value;
             return this;
         }
 
         public Builder acquireTimeout(Duration value) {
-            this.acquireTimeout = value;
+            v.acquireTimeout = value;
             return this;
         }
 
         public Builder maxIdleTime(Duration value) {
-            this.maxIdleTime = value;
+            v.maxIdleTime = value;
             return this;
         }
 
         public Builder maxConnectionLifetime(Duration value) {
-            this.maxConnectionLifetime = value;
+            v.maxConnectionLifetime = value;
             return this;
         }
 
         /** Fraction from 0 (no jitter) to 0.5. */
         public Builder lifetimeJitter(double value) {
-            this.lifetimeJitter = value;
+            v.lifetimeJitter = value;
             return this;
         }
 
         /** At least 1. */
         public Builder maxConnectionUses(long value) {
+            // Checked here, not only in build(): Long.MAX_VALUE stands for "unlimited", so a bad value must not be
+            // stored first and mistaken for a limit.
             if (value < 1) {
                 throw new InvalidConfigException("maxConnectionUses", value, "must be at least 1 (leave unset for unlimited)");
             }
-            this.maxConnectionUses = value;
+            v.maxConnectionUses = value;
             return this;
         }
 
         /** Back to unlimited uses. */
         public Builder unlimitedConnectionUses() {
-            this.maxConnectionUses = Long.MAX_VALUE;
+            v.maxConnectionUses = Long.MAX_VALUE;
             return this;
         }
 
         public Builder validationInterval(Duration value) {
-            this.validationInterval = value;
+            v.validationInterval = value;
             return this;
         }
 
         public Builder connectAttempts(int value) {
-            this.connectAttempts = value;
+            v.connectAttempts = value;
             return this;
         }
 
         public Builder connectBackoff(Duration value) {
-            this.connectBackoff = value;
+            v.connectBackoff = value;
             return this;
         }
 
         /** {@code null} for none. */
         public Builder healthCheck(HealthCheck value) {
-            this.healthCheck = value;
+            v.healthCheck = value;
             return this;
         }
 
         public Builder healthCheckTimeout(Duration value) {
-            this.healthCheckTimeout = value;
+            v.healthCheckTimeout = value;
             return this;
         }
 
@@ -426,83 +380,83 @@ public final class PoolConfig {
                 throw new InvalidConfigException("maxPendingAcquires", value,
                         "must be 0 or more (leave unset for unlimited)");
             }
-            this.maxPendingAcquires = value;
+            v.maxPendingAcquires = value;
             return this;
         }
 
         /** Back to an unlimited number of waiters. */
         public Builder unlimitedPendingAcquires() {
-            this.maxPendingAcquires = Integer.MAX_VALUE;
+            v.maxPendingAcquires = Integer.MAX_VALUE;
             return this;
         }
 
         /** {@code null} turns leak detection off. */
         public Builder leakDetectionThreshold(Duration value) {
-            this.leakDetectionThreshold = value;
+            v.leakDetectionThreshold = value;
             return this;
         }
 
         public Builder circuitBreakerEnabled(boolean value) {
-            this.circuitBreakerEnabled = value;
+            v.circuitBreakerEnabled = value;
             return this;
         }
 
         public Builder circuitBreakerFailureThreshold(int value) {
-            this.circuitBreakerFailureThreshold = value;
+            v.circuitBreakerFailureThreshold = value;
             return this;
         }
 
         public Builder circuitBreakerOpenDuration(Duration value) {
-            this.circuitBreakerOpenDuration = value;
+            v.circuitBreakerOpenDuration = value;
             return this;
         }
 
         public Builder circuitBreakerMaxOpenDuration(Duration value) {
-            this.circuitBreakerMaxOpenDuration = value;
+            v.circuitBreakerMaxOpenDuration = value;
             return this;
         }
 
         /**
-         * Validates and builds.
+         * Validates and builds. The builder stays usable; later changes do not reach the built config.
          *
          * @throws InvalidConfigException naming the first bad field and its value
          */
         public PoolConfig build() {
-            atLeast("maxConnectionsPerEndpoint", maxConnectionsPerEndpoint, 1);
-            atLeast("maxIdlePerEndpoint", maxIdlePerEndpoint, 0);
-            atLeast("minIdlePerEndpoint", minIdlePerEndpoint, 0);
-            if (maxIdlePerEndpoint > maxConnectionsPerEndpoint) {
-                throw new InvalidConfigException("maxIdlePerEndpoint", maxIdlePerEndpoint,
-                        "must not exceed maxConnectionsPerEndpoint (" + maxConnectionsPerEndpoint + ")");
+            atLeast("maxConnectionsPerEndpoint", v.maxConnectionsPerEndpoint, 1);
+            atLeast("maxIdlePerEndpoint", v.maxIdlePerEndpoint, 0);
+            atLeast("minIdlePerEndpoint", v.minIdlePerEndpoint, 0);
+            if (v.maxIdlePerEndpoint > v.maxConnectionsPerEndpoint) {
+                throw new InvalidConfigException("maxIdlePerEndpoint", v.maxIdlePerEndpoint, "must not exceed",
+                        "maxConnectionsPerEndpoint", v.maxConnectionsPerEndpoint);
             }
-            if (minIdlePerEndpoint > maxIdlePerEndpoint) {
-                throw new InvalidConfigException("minIdlePerEndpoint", minIdlePerEndpoint,
-                        "must not exceed maxIdlePerEndpoint (" + maxIdlePerEndpoint + ")");
+            if (v.minIdlePerEndpoint > v.maxIdlePerEndpoint) {
+                throw new InvalidConfigException("minIdlePerEndpoint", v.minIdlePerEndpoint, "must not exceed",
+                        "maxIdlePerEndpoint", v.maxIdlePerEndpoint);
             }
-            positive("connectionTimeout", connectionTimeout);
-            positive("acquireTimeout", acquireTimeout);
-            positive("maxIdleTime", maxIdleTime);
-            positive("maxConnectionLifetime", maxConnectionLifetime);
-            if (!(lifetimeJitter >= 0 && lifetimeJitter <= 0.5)) {
-                throw new InvalidConfigException("lifetimeJitter", lifetimeJitter, "must be between 0 and 0.5");
+            positive("connectionTimeout", v.connectionTimeout);
+            positive("acquireTimeout", v.acquireTimeout);
+            positive("maxIdleTime", v.maxIdleTime);
+            positive("maxConnectionLifetime", v.maxConnectionLifetime);
+            if (!(v.lifetimeJitter >= 0 && v.lifetimeJitter <= 0.5)) {
+                throw new InvalidConfigException("lifetimeJitter", v.lifetimeJitter, "must be between 0 and 0.5");
             }
-            atLeast("maxConnectionUses", maxConnectionUses, 1);
-            positive("validationInterval", validationInterval);
-            atLeast("connectAttempts", connectAttempts, 1);
-            notNegative("connectBackoff", connectBackoff);
-            positive("healthCheckTimeout", healthCheckTimeout);
-            atLeast("maxPendingAcquires", maxPendingAcquires, 0);
-            if (leakDetectionThreshold != null) {
-                positive("leakDetectionThreshold", leakDetectionThreshold);
+            atLeast("maxConnectionUses", v.maxConnectionUses, 1);
+            positive("validationInterval", v.validationInterval);
+            atLeast("connectAttempts", v.connectAttempts, 1);
+            notNegative("connectBackoff", v.connectBackoff);
+            positive("healthCheckTimeout", v.healthCheckTimeout);
+            atLeast("maxPendingAcquires", v.maxPendingAcquires, 0);
+            if (v.leakDetectionThreshold != null) {
+                positive("leakDetectionThreshold", v.leakDetectionThreshold);
             }
-            atLeast("circuitBreakerFailureThreshold", circuitBreakerFailureThreshold, 1);
-            positive("circuitBreakerOpenDuration", circuitBreakerOpenDuration);
-            positive("circuitBreakerMaxOpenDuration", circuitBreakerMaxOpenDuration);
-            if (circuitBreakerMaxOpenDuration.compareTo(circuitBreakerOpenDuration) < 0) {
-                throw new InvalidConfigException("circuitBreakerMaxOpenDuration", circuitBreakerMaxOpenDuration,
-                        "must not be shorter than circuitBreakerOpenDuration (" + circuitBreakerOpenDuration + ")");
+            atLeast("circuitBreakerFailureThreshold", v.circuitBreakerFailureThreshold, 1);
+            positive("circuitBreakerOpenDuration", v.circuitBreakerOpenDuration);
+            positive("circuitBreakerMaxOpenDuration", v.circuitBreakerMaxOpenDuration);
+            if (v.circuitBreakerMaxOpenDuration.compareTo(v.circuitBreakerOpenDuration) < 0) {
+                throw new InvalidConfigException("circuitBreakerMaxOpenDuration", v.circuitBreakerMaxOpenDuration,
+                        "must not be shorter than", "circuitBreakerOpenDuration", v.circuitBreakerOpenDuration);
             }
-            return new PoolConfig(this);
+            return new PoolConfig(v.copy());
         }
 
         private static void atLeast(String name, long value, long min) {

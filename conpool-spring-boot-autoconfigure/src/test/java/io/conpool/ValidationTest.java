@@ -71,6 +71,26 @@ class ValidationTest {
     }
 
     @Test
+    void theErrorCarriesItsPartsAsData() {
+        assertThatThrownBy(() -> PoolConfig.builder().maxIdlePerEndpoint(12).build())
+                .isInstanceOfSatisfying(InvalidConfigException.class, ex -> {
+                    assertThat(ex.property()).isEqualTo("maxIdlePerEndpoint");
+                    assertThat(ex.value()).isEqualTo(12);
+                    assertThat(ex.conflictingProperty()).isEqualTo("maxConnectionsPerEndpoint");
+                    assertThat(ex.conflictingValue()).isEqualTo(10);
+                    assertThat(ex.reason()).isEqualTo("must not exceed maxConnectionsPerEndpoint (10)");
+                    assertThat(ex.reason(name -> "<" + name + ">", value -> "#" + value))
+                            .isEqualTo("must not exceed <maxConnectionsPerEndpoint> (#10)");
+                });
+        assertThatThrownBy(() -> PoolConfig.builder().connectAttempts(0).build())
+                .isInstanceOfSatisfying(InvalidConfigException.class, ex -> {
+                    assertThat(ex.reason()).isEqualTo("must be at least 1");
+                    assertThat(ex.conflictingProperty()).isNull();
+                    assertThat(ex.reason(name -> "<" + name + ">", String::valueOf)).isEqualTo("must be at least 1");
+                });
+    }
+
+    @Test
     void badPoolBuilderArgumentsAreRejected() {
         assertThatThrownBy(() -> ConnectionPool.builder().name(" ")).isInstanceOfSatisfying(
                 InvalidConfigException.class, ex -> assertThat(ex.property()).isEqualTo("name"));

@@ -64,13 +64,13 @@ final class ConfiguredValues {
         if (name != null) {
             return name;
         }
-        String prefix = ConpoolPropertyNames.ENDPOINTS + ".";
+        String prefix = ConpoolPropertiesMapper.ENDPOINTS + ".";
         if (propertyName.startsWith(prefix)) {
             String rest = propertyName.substring(prefix.length());
             int dot = rest.indexOf('.');
             String key = dot < 0 ? rest : rest.substring(0, dot);
             String suffix = dot < 0 ? "" : rest.substring(dot);
-            return ConfigurationPropertyName.ofIfValid(ConpoolPropertyNames.ENDPOINTS + "[" + key + "]" + suffix);
+            return ConfigurationPropertyName.ofIfValid(ConpoolPropertiesMapper.ENDPOINTS + "[" + key + "]" + suffix);
         }
         return null;
     }

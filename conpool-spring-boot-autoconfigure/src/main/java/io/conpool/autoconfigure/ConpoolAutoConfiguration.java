@@ -27,7 +27,9 @@ import org.springframework.core.env.Environment;
  * <p>Named endpoints with a {@code min-idle} are warmed in the background as soon as the pool is built, by the
  * pool's maintenance worker; the first sweep of idle connections comes one {@code validation-interval} later.
  * Start-up does not wait for either: a backend that is down must not keep the application from starting (its
- * failures show in the stats, metrics and health instead).
+ * failures show in the stats, metrics and health instead). Readiness may wait for the warming, within a time limit:
+ * see {@code conpool.warm-up.hold-readiness} and
+ * {@link io.conpool.autoconfigure.readiness.ConpoolReadinessAutoConfiguration}.
  */
 @AutoConfiguration(after = SslAutoConfiguration.class)
 @Conditional(OnConpoolEnabledCondition.class)

@@ -13,7 +13,7 @@ class ConpoolFailureAnalyzer extends AbstractFailureAnalyzer<InvalidConfigExcept
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, InvalidConfigException cause) {
-        String reason = cause instanceof InvalidConpoolPropertyException ex ? ex.reason() : cause.getMessage();
+        String reason = cause.reason();
         String origin = cause instanceof InvalidConpoolPropertyException ex ? ex.origin() : null;
         StringBuilder description = new StringBuilder("Invalid conpool configuration:\n\n");
         description.append("    Property: ").append(cause.property()).append('\n');

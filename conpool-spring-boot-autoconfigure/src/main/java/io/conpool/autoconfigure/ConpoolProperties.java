@@ -11,79 +11,54 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * Settings of the auto-configured {@link io.conpool.ConnectionPool}, bound from {@code conpool.*}.
  *
- * <p>Pool-wide values are the defaults of every endpoint; each named endpoint under {@code conpool.endpoints.<name>}
- * may override the limits and timeouts for itself only. Unknown keys fail the start-up, as do bad values: the
- * failure names the property and the value as written.
+ * <p>The limits and timeouts inherited from {@link EndpointSettings} are the defaults of every endpoint; each named
+ * endpoint under {@code conpool.endpoints.<name>} may override them for itself only (an {@link EndpointProperties}
+ * is an {@link EndpointSettings} too). Values of the core left unset here are the core's defaults. Unknown keys fail
+ * the start-up, as do bad values: the failure names the property and the value as written.
  *
  * <p>Durations need a unit ({@code 10s}, {@code 500ms}, {@code 5m}, or ISO-8601 such as {@code PT10S}). A bare number
  * is rejected: Spring Boot would read it as milliseconds, and {@code connection-timeout: 10} meaning ten
  * milliseconds is a mistake nobody should find in production.
  */
 @ConfigurationProperties(prefix = "conpool", ignoreUnknownFields = false)
-public class ConpoolProperties {
+public class ConpoolProperties extends EndpointSettings {
 
     /** Whether to auto-configure the ConnectionPool bean. */
     private boolean enabled = true;
 
     /** Pool name, used in thread names, logs and the 'pool' metric tag. */
-    private String name = "conpool";
+    private String name;
 
     /** Most connections (leased plus idle) per endpoint. */
-    private int maxConnectionsPerEndpoint = 10;
+    private Integer maxConnectionsPerEndpoint;
 
     /** Most idle connections kept per endpoint; the surplus is closed by the background sweep, oldest first. */
-    private int maxIdlePerEndpoint = 5;
+    private Integer maxIdlePerEndpoint;
 
     /** Idle connections kept open per endpoint, opened in the background (named endpoints are warmed at start-up). */
-    private int minIdlePerEndpoint = 0;
-
-    /** Time allowed to open a connection, TCP connect plus TLS handshake, per attempt. */
-    private Duration connectionTimeout = Duration.ofSeconds(10);
-
-    /** Time allowed for a whole acquire: waiting for a free slot, validating, connecting. */
-    private Duration acquireTimeout = Duration.ofSeconds(30);
-
-    /** Idle connections older than this are closed. */
-    private Duration maxIdleTime = Duration.ofSeconds(60);
-
-    /** Connections older than this are closed when idle or on return (never mid-use). */
-    private Duration maxConnectionLifetime = Duration.ofMinutes(5);
-
-    /** Fraction (0 to 0.5) by which each connection's lifetime is shortened at random, so they do not retire together. */
-    private double lifetimeJitter = 0.05;
-
-    /** Leases after which a connection is closed; unset means unlimited. */
-    private Long maxConnectionUses;
-
-    /** Time between background sweeps (expiry, liveness of idle connections, min idle, DNS refresh). */
-    private Duration validationInterval = Duration.ofSeconds(30);
-
-    /** Connect attempts per new connection, each trying every resolved address. */
-    private int connectAttempts = 3;
-
-    /** Pause before the second connect attempt; doubles before each further one. */
-    private Duration connectBackoff = Duration.ofMillis(100);
+    private Integer minIdlePerEndpoint;
 
     /**
-     * Check run before an idle connection is reused: a built-in name (redis-ping) or the name of a HealthCheck bean.
-     * Unset means none.
+     * Most connections open across all endpoints together; unset means no cap beyond each endpoint's own. At the
+     * cap, a caller needing a new connection closes another endpoint's idle connection unused the longest, or waits
+     * (first come, first served, within its acquire timeout) for one to close.
      */
-    private String healthCheck;
+    private Integer maxTotalConnections;
 
-    /** Read timeout while the health check runs. */
-    private Duration healthCheckTimeout = Duration.ofSeconds(2);
-
-    /** Most callers that may wait for a connection to one endpoint (0: never wait); unset means unlimited. */
-    private Integer maxPendingAcquires;
-
-    /** A lease held longer than this is logged once with the borrower's stack trace; unset means off. */
-    private Duration leakDetectionThreshold;
+    /**
+     * How long an endpoint that is not named stays known after its last connection closed: its stats, meters and
+     * actuator row go with it. Named endpoints are never forgotten.
+     */
+    private Duration forgetUnusedEndpointsAfter;
 
     /** How long close waits for leased connections to come back when the application shuts down. */
     private Duration shutdownGracePeriod = Duration.ofSeconds(10);
 
-    /** Per-endpoint circuit breaker defaults. */
-    private final CircuitBreaker circuitBreaker = new CircuitBreaker();
+    /** Warm-up of named endpoints (their min-idle connections) at start-up. */
+    private final WarmUp warmUp = new WarmUp();
+
+    /** JMX: commons-pool2's MXBean for the pool's connections. */
+    private final Jmx jmx = new Jmx();
 
     /** DNS cache settings (pool-wide). */
     private final Dns dns = new Dns();
@@ -116,132 +91,53 @@ public class ConpoolProperties {
         this.name = name;
     }
 
-    public int getMaxConnectionsPerEndpoint() {
+    /** The pool's name: {@code conpool.name}, or the core's default name when it is not set. */
+    public String poolName() {
+        return name != null ? name : io.conpool.ConnectionPool.Builder.DEFAULT_NAME;
+    }
+
+    public Integer getMaxConnectionsPerEndpoint() {
         return maxConnectionsPerEndpoint;
     }
 
-    public void setMaxConnectionsPerEndpoint(int maxConnectionsPerEndpoint) {
+    public void setMaxConnectionsPerEndpoint(Integer maxConnectionsPerEndpoint) {
         this.maxConnectionsPerEndpoint = maxConnectionsPerEndpoint;
     }
 
-    public int getMaxIdlePerEndpoint() {
+    public Integer getMaxIdlePerEndpoint() {
         return maxIdlePerEndpoint;
     }
 
-    public void setMaxIdlePerEndpoint(int maxIdlePerEndpoint) {
+    public void setMaxIdlePerEndpoint(Integer maxIdlePerEndpoint) {
         this.maxIdlePerEndpoint = maxIdlePerEndpoint;
     }
 
-    public int getMinIdlePerEndpoint() {
+    public Integer getMinIdlePerEndpoint() {
         return minIdlePerEndpoint;
     }
 
-    public void setMinIdlePerEndpoint(int minIdlePerEndpoint) {
+    public void setMinIdlePerEndpoint(Integer minIdlePerEndpoint) {
         this.minIdlePerEndpoint = minIdlePerEndpoint;
     }
 
-    public Duration getConnectionTimeout() {
-        return connectionTimeout;
+    public Integer getMaxTotalConnections() {
+        return maxTotalConnections;
     }
 
-    public void setConnectionTimeout(Duration connectionTimeout) {
-        this.connectionTimeout = connectionTimeout;
+    public void setMaxTotalConnections(Integer maxTotalConnections) {
+        this.maxTotalConnections = maxTotalConnections;
     }
 
-    public Duration getAcquireTimeout() {
-        return acquireTimeout;
+    public Duration getForgetUnusedEndpointsAfter() {
+        return forgetUnusedEndpointsAfter;
     }
 
-    public void setAcquireTimeout(Duration acquireTimeout) {
-        this.acquireTimeout = acquireTimeout;
+    public void setForgetUnusedEndpointsAfter(Duration forgetUnusedEndpointsAfter) {
+        this.forgetUnusedEndpointsAfter = forgetUnusedEndpointsAfter;
     }
 
-    public Duration getMaxIdleTime() {
-        return maxIdleTime;
-    }
-
-    public void setMaxIdleTime(Duration maxIdleTime) {
-        this.maxIdleTime = maxIdleTime;
-    }
-
-    public Duration getMaxConnectionLifetime() {
-        return maxConnectionLifetime;
-    }
-
-    public void setMaxConnectionLifetime(Duration maxConnectionLifetime) {
-        this.maxConnectionLifetime = maxConnectionLifetime;
-    }
-
-    public double getLifetimeJitter() {
-        return lifetimeJitter;
-    }
-
-    public void setLifetimeJitter(double lifetimeJitter) {
-        this.lifetimeJitter = lifetimeJitter;
-    }
-
-    public Long getMaxConnectionUses() {
-        return maxConnectionUses;
-    }
-
-    public void setMaxConnectionUses(Long maxConnectionUses) {
-        this.maxConnectionUses = maxConnectionUses;
-    }
-
-    public Duration getValidationInterval() {
-        return validationInterval;
-    }
-
-    public void setValidationInterval(Duration validationInterval) {
-        this.validationInterval = validationInterval;
-    }
-
-    public int getConnectAttempts() {
-        return connectAttempts;
-    }
-
-    public void setConnectAttempts(int connectAttempts) {
-        this.connectAttempts = connectAttempts;
-    }
-
-    public Duration getConnectBackoff() {
-        return connectBackoff;
-    }
-
-    public void setConnectBackoff(Duration connectBackoff) {
-        this.connectBackoff = connectBackoff;
-    }
-
-    public String getHealthCheck() {
-        return healthCheck;
-    }
-
-    public void setHealthCheck(String healthCheck) {
-        this.healthCheck = healthCheck;
-    }
-
-    public Duration getHealthCheckTimeout() {
-        return healthCheckTimeout;
-    }
-
-    public void setHealthCheckTimeout(Duration healthCheckTimeout) {
-        this.healthCheckTimeout = healthCheckTimeout;
-    }
-
-    public Integer getMaxPendingAcquires() {
-        return maxPendingAcquires;
-    }
-
-    public void setMaxPendingAcquires(Integer maxPendingAcquires) {
-        this.maxPendingAcquires = maxPendingAcquires;
-    }
-
-    public Duration getLeakDetectionThreshold() {
-        return leakDetectionThreshold;
-    }
-
-    public void setLeakDetectionThreshold(Duration leakDetectionThreshold) {
-        this.leakDetectionThreshold = leakDetectionThreshold;
+    public Jmx getJmx() {
+        return jmx;
     }
 
     public Duration getShutdownGracePeriod() {
@@ -252,8 +148,8 @@ public class ConpoolProperties {
         this.shutdownGracePeriod = shutdownGracePeriod;
     }
 
-    public CircuitBreaker getCircuitBreaker() {
-        return circuitBreaker;
+    public WarmUp getWarmUp() {
+        return warmUp;
     }
 
     public Dns getDns() {
@@ -280,20 +176,54 @@ public class ConpoolProperties {
         this.endpoints = endpoints;
     }
 
-    /** Circuit breaker settings: pool-wide defaults, or one endpoint's overrides (unset values inherit). */
-    public static class CircuitBreaker {
+    /**
+     * Warm-up at start-up: named endpoints with a min-idle get their connections opened in the background as soon as
+     * the pool is built. By default the application does not wait for them.
+     */
+    public static class WarmUp {
 
-        /** Whether the endpoint's circuit breaker is on. */
+        /**
+         * Whether the application's readiness (ReadinessState, /actuator/health/readiness) stays REFUSING_TRAFFIC
+         * until every named endpoint has its min-idle connections open, or the timeout passes. Liveness is not
+         * affected.
+         */
+        private boolean holdReadiness = false;
+
+        /**
+         * Longest time readiness is held once the application is otherwise ready; after it, the application becomes
+         * ready anyway and the endpoints that did not warm are logged.
+         */
+        private Duration timeout = Duration.ofSeconds(30);
+
+        public boolean isHoldReadiness() {
+            return holdReadiness;
+        }
+
+        public void setHoldReadiness(boolean holdReadiness) {
+            this.holdReadiness = holdReadiness;
+        }
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+    }
+
+    /**
+     * DNS cache: answers are reused for a while, failures briefly remembered, and the cache is bounded. Unset values
+     * are the core's defaults.
+     */
+    /** commons-pool2's JMX MXBean for the connections of the pool. */
+    public static class Jmx {
+
+        /**
+         * Whether to register commons-pool2's GenericKeyedObjectPool MXBean, named
+         * io.conpool:type=GenericKeyedObjectPool,name=(conpool.name).
+         */
         private Boolean enabled;
-
-        /** Consecutive failed connects (each after all its attempts) that open the breaker. */
-        private Integer failureThreshold;
-
-        /** How long the breaker stays open after its first trip; doubles (with jitter) on each further trip. */
-        private Duration openDuration;
-
-        /** Upper bound of the growing open period. */
-        private Duration maxOpenDuration;
 
         public Boolean getEnabled() {
             return enabled;
@@ -302,43 +232,18 @@ public class ConpoolProperties {
         public void setEnabled(Boolean enabled) {
             this.enabled = enabled;
         }
-
-        public Integer getFailureThreshold() {
-            return failureThreshold;
-        }
-
-        public void setFailureThreshold(Integer failureThreshold) {
-            this.failureThreshold = failureThreshold;
-        }
-
-        public Duration getOpenDuration() {
-            return openDuration;
-        }
-
-        public void setOpenDuration(Duration openDuration) {
-            this.openDuration = openDuration;
-        }
-
-        public Duration getMaxOpenDuration() {
-            return maxOpenDuration;
-        }
-
-        public void setMaxOpenDuration(Duration maxOpenDuration) {
-            this.maxOpenDuration = maxOpenDuration;
-        }
     }
 
-    /** DNS cache: answers are reused for a while, failures briefly remembered, and the cache is bounded. */
     public static class Dns {
 
         /** How long a resolved answer is used before the host is resolved again. */
-        private Duration ttl = Duration.ofMinutes(5);
+        private Duration ttl;
 
         /** How long a failed lookup is remembered. */
-        private Duration negativeTtl = Duration.ofSeconds(5);
+        private Duration negativeTtl;
 
         /** Most host names cached; the oldest entry goes first. */
-        private int maxSize = 10_000;
+        private Integer maxSize;
 
         public Duration getTtl() {
             return ttl;
@@ -356,11 +261,11 @@ public class ConpoolProperties {
             this.negativeTtl = negativeTtl;
         }
 
-        public int getMaxSize() {
+        public Integer getMaxSize() {
             return maxSize;
         }
 
-        public void setMaxSize(int maxSize) {
+        public void setMaxSize(Integer maxSize) {
             this.maxSize = maxSize;
         }
     }
@@ -371,8 +276,8 @@ public class ConpoolProperties {
         /** SSL bundle (spring.ssl.bundle.*) for TLS endpoints without their own; unset means the JDK's default trust. */
         private String bundle;
 
-        /** Whether the server certificate must match the host (or server-name). Turn off only on purpose. */
-        private boolean verifyHostname = true;
+        /** Whether the server certificate must match the host (or server-name); unset means yes. Turn off only on purpose. */
+        private Boolean verifyHostname;
 
         /** TLS protocol versions offered; unset means the bundle's enabled protocols, else TLSv1.3 and TLSv1.2. */
         private List<String> protocols = new ArrayList<>();
@@ -385,11 +290,11 @@ public class ConpoolProperties {
             this.bundle = bundle;
         }
 
-        public boolean isVerifyHostname() {
+        public Boolean getVerifyHostname() {
             return verifyHostname;
         }
 
-        public void setVerifyHostname(boolean verifyHostname) {
+        public void setVerifyHostname(Boolean verifyHostname) {
             this.verifyHostname = verifyHostname;
         }
 
@@ -460,8 +365,11 @@ public class ConpoolProperties {
         }
     }
 
-    /** One named endpoint: where it is, how to speak TLS to it, and its own limits (unset values inherit). */
-    public static class EndpointProperties {
+    /**
+     * One named endpoint: where it is, how to speak TLS to it, and its own limits and timeouts (unset values inherit
+     * the pool-wide ones).
+     */
+    public static class EndpointProperties extends EndpointSettings {
 
         /** Host name or IP literal. */
         private String host;
@@ -472,56 +380,17 @@ public class ConpoolProperties {
         /** TLS settings of this endpoint. */
         private final EndpointTls tls = new EndpointTls();
 
-        /** Check run before an idle connection is reused: a built-in name (redis-ping) or a HealthCheck bean name. */
-        private String healthCheck;
-
-        /** Read timeout while the health check runs. */
-        private Duration healthCheckTimeout;
-
         /** Most connections (leased plus idle) to this endpoint. */
+        @CoreName("maxConnectionsPerEndpoint")
         private Integer maxConnections;
 
         /** Most idle connections kept; inherits min(max-idle-per-endpoint, max-connections) when unset. */
+        @CoreName("maxIdlePerEndpoint")
         private Integer maxIdle;
 
         /** Idle connections kept open, warmed at start-up; inherits min(min-idle-per-endpoint, max-idle) when unset. */
+        @CoreName("minIdlePerEndpoint")
         private Integer minIdle;
-
-        /** Time allowed to open a connection, per attempt. */
-        private Duration connectionTimeout;
-
-        /** Time allowed for a whole acquire. */
-        private Duration acquireTimeout;
-
-        /** Idle connections older than this are closed. */
-        private Duration maxIdleTime;
-
-        /** Connections older than this are closed when idle or on return. */
-        private Duration maxConnectionLifetime;
-
-        /** Fraction (0 to 0.5) of random lifetime shortening. */
-        private Double lifetimeJitter;
-
-        /** Leases after which a connection is closed. */
-        private Long maxConnectionUses;
-
-        /** Time between background sweeps (the pool sweeps at the shortest interval of all endpoints). */
-        private Duration validationInterval;
-
-        /** Connect attempts per new connection. */
-        private Integer connectAttempts;
-
-        /** Pause before the second connect attempt; doubles before each further one. */
-        private Duration connectBackoff;
-
-        /** Most callers that may wait for a connection (0: never wait). */
-        private Integer maxPendingAcquires;
-
-        /** A lease held longer than this is logged once with the borrower's stack trace. */
-        private Duration leakDetectionThreshold;
-
-        /** Circuit breaker overrides for this endpoint. */
-        private final CircuitBreaker circuitBreaker = new CircuitBreaker();
 
         public String getHost() {
             return host;
@@ -541,22 +410,6 @@ public class ConpoolProperties {
 
         public EndpointTls getTls() {
             return tls;
-        }
-
-        public String getHealthCheck() {
-            return healthCheck;
-        }
-
-        public void setHealthCheck(String healthCheck) {
-            this.healthCheck = healthCheck;
-        }
-
-        public Duration getHealthCheckTimeout() {
-            return healthCheckTimeout;
-        }
-
-        public void setHealthCheckTimeout(Duration healthCheckTimeout) {
-            this.healthCheckTimeout = healthCheckTimeout;
         }
 
         public Integer getMaxConnections() {
@@ -581,98 +434,6 @@ public class ConpoolProperties {
 
         public void setMinIdle(Integer minIdle) {
             this.minIdle = minIdle;
-        }
-
-        public Duration getConnectionTimeout() {
-            return connectionTimeout;
-        }
-
-        public void setConnectionTimeout(Duration connectionTimeout) {
-            this.connectionTimeout = connectionTimeout;
-        }
-
-        public Duration getAcquireTimeout() {
-            return acquireTimeout;
-        }
-
-        public void setAcquireTimeout(Duration acquireTimeout) {
-            this.acquireTimeout = acquireTimeout;
-        }
-
-        public Duration getMaxIdleTime() {
-            return maxIdleTime;
-        }
-
-        public void setMaxIdleTime(Duration maxIdleTime) {
-            this.maxIdleTime = maxIdleTime;
-        }
-
-        public Duration getMaxConnectionLifetime() {
-            return maxConnectionLifetime;
-        }
-
-        public void setMaxConnectionLifetime(Duration maxConnectionLifetime) {
-            this.maxConnectionLifetime = maxConnectionLifetime;
-        }
-
-        public Double getLifetimeJitter() {
-            return lifetimeJitter;
-        }
-
-        public void setLifetimeJitter(Double lifetimeJitter) {
-            this.lifetimeJitter = lifetimeJitter;
-        }
-
-        public Long getMaxConnectionUses() {
-            return maxConnectionUses;
-        }
-
-        public void setMaxConnectionUses(Long maxConnectionUses) {
-            this.maxConnectionUses = maxConnectionUses;
-        }
-
-        public Duration getValidationInterval() {
-            return validationInterval;
-        }
-
-        public void setValidationInterval(Duration validationInterval) {
-            this.validationInterval = validationInterval;
-        }
-
-        public Integer getConnectAttempts() {
-            return connectAttempts;
-        }
-
-        public void setConnectAttempts(Integer connectAttempts) {
-            this.connectAttempts = connectAttempts;
-        }
-
-        public Duration getConnectBackoff() {
-            return connectBackoff;
-        }
-
-        public void setConnectBackoff(Duration connectBackoff) {
-            this.connectBackoff = connectBackoff;
-        }
-
-        public Integer getMaxPendingAcquires() {
-            return maxPendingAcquires;
-        }
-
-        public void setMaxPendingAcquires(Integer maxPendingAcquires) {
-            this.maxPendingAcquires = maxPendingAcquires;
-        }
-
-        public Duration getLeakDetectionThreshold() {
-            return leakDetectionThreshold;
-        }
-
-        public void setLeakDetectionThreshold(Duration leakDetectionThreshold) {
-            this.leakDetectionThreshold = leakDetectionThreshold;
-        }
-
-        public CircuitBreaker getCircuitBreaker() {
-            return circuitBreaker;
         }
     }
 

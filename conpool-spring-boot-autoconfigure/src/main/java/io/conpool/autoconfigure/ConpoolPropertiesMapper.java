@@ -1,15 +1,11 @@
 package io.conpool.autoconfigure;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLContext;
@@ -22,9 +18,10 @@ import io.conpool.InvalidConfigException;
 import io.conpool.InvalidEndpointException;
 import io.conpool.PoolConfig;
 import io.conpool.Tls;
-import io.conpool.autoconfigure.ConpoolProperties.CircuitBreaker;
+import io.conpool.autoconfigure.ConpoolProperties.Dns;
 import io.conpool.autoconfigure.ConpoolProperties.EndpointProperties;
 import io.conpool.autoconfigure.ConpoolProperties.EndpointTls;
+import io.conpool.autoconfigure.CoreSettings.Leaf;
 
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundle;
@@ -36,6 +33,10 @@ import org.springframework.boot.ssl.SslBundles;
  * SSL bundles, health checks by name. Every problem is reported as an {@link InvalidConpoolPropertyException} naming
  * the {@code conpool.*} property, the value as written and where it was written.
  *
+ * <p>The limits and timeouts go through {@link CoreSettings} (one mapping for the pool-wide defaults and every
+ * endpoint); what the core rejects comes back as an {@link InvalidConfigException} naming its setting, which is
+ * mapped back to the property that supplied the value: the endpoint's own, or the pool-wide one it inherited.
+ *
  * <p>Per-endpoint values that are not set inherit the pool-wide ones, with one adjustment: an inherited
  * {@code max-idle} is at most the endpoint's {@code max-connections}, and an inherited {@code min-idle} at most its
  * {@code max-idle}, so that {@code max-connections: 2} alone is a valid override. Values set explicitly are never
@@ -46,20 +47,14 @@ final class ConpoolPropertiesMapper {
     /** Special health-check value that turns an inherited pool-wide health check off for one endpoint. */
     static final String NO_HEALTH_CHECK = "none";
 
-    private static final Pattern ISO_DURATION = Pattern.compile("(?<![\\w-])-?P(?:\\d+D)?(?:T[-\\d.HMS]+)?(?![\\w-])");
+    static final String PREFIX = "conpool";
+
+    static final String ENDPOINTS = PREFIX + ".endpoints";
+
+    private static final Consumer<PoolConfig.Builder> NO_ADJUSTMENT = builder -> {
+    };
 
     private static final Pattern BARE_NUMBER = Pattern.compile("[-+]?\\d+");
-
-    private static final List<String> POOL_WIDE_DURATIONS = List.of("connection-timeout", "acquire-timeout",
-            "max-idle-time", "max-connection-lifetime", "validation-interval", "connect-backoff",
-            "health-check-timeout", "leak-detection-threshold", "shutdown-grace-period",
-            "circuit-breaker.open-duration", "circuit-breaker.max-open-duration", "dns.ttl", "dns.negative-ttl",
-            "health.error-window");
-
-    private static final List<String> ENDPOINT_DURATIONS = List.of("connection-timeout", "acquire-timeout",
-            "max-idle-time", "max-connection-lifetime", "validation-interval", "connect-backoff",
-            "health-check-timeout", "leak-detection-threshold", "circuit-breaker.open-duration",
-            "circuit-breaker.max-open-duration");
 
     private final ConpoolProperties properties;
 
@@ -94,107 +89,138 @@ final class ConpoolPropertiesMapper {
     ConnectionPool.Builder toBuilder() {
         checkDurationsHaveUnits();
         checkSpringSideSettings();
-        Map<String, String> poolPaths = poolWidePaths();
-        ConnectionPool.Builder builder = ConnectionPool.builder();
-        PoolConfig defaults = inScope(poolPaths, () -> poolWideConfig());
-        inScope(poolPaths, () -> builder.name(properties.getName())
-            .config(defaults)
-            .dnsCacheTtl(properties.getDns().getTtl())
-            .dnsNegativeCacheTtl(properties.getDns().getNegativeTtl())
-            .dnsCacheMaxSize(properties.getDns().getMaxSize()));
+        // Every core setting, until an endpoint sets its own, is named by the pool-wide property it comes from.
+        Map<String, String> poolWideNames = CoreSettings.propertyNames(ConpoolProperties.class, PREFIX);
+        PoolConfig defaults = config(PoolConfig.builder(), properties, PREFIX, new HashMap<>(poolWideNames),
+                NO_ADJUSTMENT);
+        ConnectionPool.Builder builder = ConnectionPool.builder().config(defaults);
+        set(property("name"), properties.getName(), builder::name);
+        Dns dns = properties.getDns();
+        set(property("dns.ttl"), dns.getTtl(), builder::dnsCacheTtl);
+        set(property("dns.negative-ttl"), dns.getNegativeTtl(), builder::dnsNegativeCacheTtl);
+        set(property("dns.max-size"), dns.getMaxSize(), builder::dnsCacheMaxSize);
+        set(property("max-total-connections"), properties.getMaxTotalConnections(), builder::maxTotalConnections);
+        set(property("forget-unused-endpoints-after"), properties.getForgetUnusedEndpointsAfter(),
+                builder::forgetUnusedEndpointsAfter);
+        set(property("jmx.enabled"), properties.getJmx().getEnabled(), builder::jmxEnabled);
         Map<Endpoint, String> namesByEndpoint = new HashMap<>();
-        properties.getEndpoints().forEach((name, endpoint) -> {
-            Endpoint resolved = endpoint(name, endpoint);
-            String previous = namesByEndpoint.putIfAbsent(resolved, name);
+        properties.getEndpoints().forEach((name, e) -> {
+            Endpoint endpoint = endpoint(name, e);
+            String previous = namesByEndpoint.putIfAbsent(endpoint, name);
             if (previous != null) {
-                throw fail(ConpoolPropertyNames.endpoint(name, "host"), endpoint.getHost(),
-                        "together with port and TLS settings names the same endpoint as "
-                                + ConpoolPropertyNames.ENDPOINTS + "." + previous + " (" + resolved
-                                + "); an endpoint has one name");
+                throw fail(endpointProperty(name, "host"), e.getHost(),
+                        "together with port and TLS settings names the same endpoint as " + ENDPOINTS + "."
+                                + previous + " (" + endpoint + "); an endpoint has one name");
             }
-            Map<String, String> paths = new HashMap<>(poolPaths);
-            PoolConfig config = inScope(paths, () -> endpointConfig(name, endpoint, defaults, paths));
-            builder.endpoint(name, resolved, config);
+            PoolConfig config = config(defaults.toBuilder(), e, ENDPOINTS + "." + name, new HashMap<>(poolWideNames),
+                    b -> inheritIdleLimits(e, defaults, b));
+            builder.endpoint(name, endpoint, config);
         });
         return builder;
     }
 
-    // ------------------------------------------------------------------ pool-wide
+    // ------------------------------------------------------------------ limits and timeouts
 
-    private PoolConfig poolWideConfig() {
-        ConpoolProperties p = properties;
-        PoolConfig.Builder b = PoolConfig.builder()
-            .maxConnectionsPerEndpoint(p.getMaxConnectionsPerEndpoint())
-            .maxIdlePerEndpoint(p.getMaxIdlePerEndpoint())
-            .minIdlePerEndpoint(p.getMinIdlePerEndpoint())
-            .connectionTimeout(p.getConnectionTimeout())
-            .acquireTimeout(p.getAcquireTimeout())
-            .maxIdleTime(p.getMaxIdleTime())
-            .maxConnectionLifetime(p.getMaxConnectionLifetime())
-            .lifetimeJitter(p.getLifetimeJitter())
-            .validationInterval(p.getValidationInterval())
-            .connectAttempts(p.getConnectAttempts())
-            .connectBackoff(p.getConnectBackoff())
-            .healthCheckTimeout(p.getHealthCheckTimeout())
-            .leakDetectionThreshold(p.getLeakDetectionThreshold());
-        if (p.getMaxConnectionUses() != null) {
-            b.maxConnectionUses(p.getMaxConnectionUses());
+    /**
+     * Applies the configured settings onto the builder and builds, naming the property behind any value the core
+     * rejects.
+     *
+     * @param names core name to property name: the pool-wide names, replaced as the settings are applied
+     * @param adjust last changes before building
+     */
+    private PoolConfig config(PoolConfig.Builder builder, EndpointSettings settings, String prefix,
+            Map<String, String> names, Consumer<PoolConfig.Builder> adjust) {
+        try {
+            CoreSettings.apply(settings, prefix, builder, names, this::healthCheck);
+            adjust.accept(builder);
+            return builder.build();
         }
-        if (p.getMaxPendingAcquires() != null) {
-            b.maxPendingAcquires(p.getMaxPendingAcquires());
+        catch (InvalidConpoolPropertyException ex) {
+            throw ex;
         }
-        String healthCheck = unlessBlank(p.getHealthCheck());
-        if (healthCheck != null) {
-            b.healthCheck(healthCheck(healthCheck, ConpoolPropertyNames.poolWide("health-check")));
+        catch (InvalidConfigException ex) {
+            String property = names.getOrDefault(ex.property(), property(ex.property()));
+            String reason = ex.reason(field -> names.getOrDefault(field, field), ConpoolPropertiesMapper::shown);
+            throw fail(property, ex.value(), reason, ex);
         }
-        applyCircuitBreaker(p.getCircuitBreaker(), b, null);
-        return b.build();
     }
 
-    private static Map<String, String> poolWidePaths() {
-        Map<String, String> paths = new HashMap<>();
-        ConpoolPropertyNames.poolWideSuffixes().forEach((field, suffix) -> paths.put(field,
-                ConpoolPropertyNames.poolWide(suffix)));
-        return paths;
+    /**
+     * An inherited max-idle follows a smaller max-connections of the endpoint, an inherited min-idle a smaller
+     * max-idle (the README's rule), so that {@code max-connections: 2} alone is a valid override.
+     */
+    private static void inheritIdleLimits(EndpointProperties e, PoolConfig defaults, PoolConfig.Builder b) {
+        int maxConnections = e.getMaxConnections() != null ? e.getMaxConnections() : defaults.maxConnectionsPerEndpoint();
+        int maxIdle = e.getMaxIdle() != null ? e.getMaxIdle() : Math.min(defaults.maxIdlePerEndpoint(), maxConnections);
+        if (e.getMaxIdle() == null) {
+            b.maxIdlePerEndpoint(maxIdle);
+        }
+        if (e.getMinIdle() == null) {
+            b.minIdlePerEndpoint(Math.min(defaults.minIdlePerEndpoint(), Math.max(maxIdle, 0)));
+        }
     }
+
+    private HealthCheck healthCheck(String property, String name) {
+        if (NO_HEALTH_CHECK.equals(name)) {
+            return null;
+        }
+        HealthCheck check = HealthChecks.builtIn(name).orElseGet(() -> healthCheckBeans.apply(name));
+        if (check == null) {
+            throw fail(property, name, "names neither a built-in health check " + HealthChecks.builtInNames()
+                    + " nor a HealthCheck bean");
+        }
+        return check;
+    }
+
+    // ------------------------------------------------------------------ the starter's own settings
 
     private void checkSpringSideSettings() {
         Duration grace = properties.getShutdownGracePeriod();
         if (grace == null || grace.isNegative()) {
-            throw fail(ConpoolPropertyNames.poolWide("shutdown-grace-period"), grace,
+            throw fail(property("shutdown-grace-period"), grace,
                     "must be zero (close leased connections at once) or positive");
         }
         int maxTagged = properties.getMetrics().getMaxTaggedEndpoints();
         if (maxTagged < 0) {
-            throw fail(ConpoolPropertyNames.poolWide("metrics.max-tagged-endpoints"), maxTagged,
+            throw fail(property("metrics.max-tagged-endpoints"), maxTagged,
                     "must be 0 or more (named endpoints are always tagged)");
+        }
+        Duration warmUp = properties.getWarmUp().getTimeout();
+        if (warmUp == null || warmUp.isNegative() || warmUp.isZero()) {
+            throw fail(property("warm-up.timeout"), warmUp,
+                    "must be positive (readiness is never held without a time limit)");
         }
         Duration window = properties.getHealth().getErrorWindow();
         if (window == null || window.isNegative() || window.isZero()) {
-            throw fail(ConpoolPropertyNames.poolWide("health.error-window"), window, "must be positive");
+            throw fail(property("health.error-window"), window, "must be positive");
         }
         String exhausted = properties.getHealth().getExhaustedStatus();
         if (exhausted == null || exhausted.isBlank()) {
-            throw fail(ConpoolPropertyNames.poolWide("health.exhausted-status"), exhausted,
+            throw fail(property("health.exhausted-status"), exhausted,
                     "must be a health status code such as UP, OUT_OF_SERVICE or DOWN");
         }
         List<String> protocols = properties.getTls().getProtocols();
         if (protocols != null && protocols.stream().anyMatch(s -> s == null || s.isBlank())) {
-            throw fail(ConpoolPropertyNames.poolWide("tls.protocols"), protocols, "must not contain blank entries");
+            throw fail(property("tls.protocols"), protocols, "must not contain blank entries");
         }
         String bundle = unlessBlank(properties.getTls().getBundle());
         if (bundle != null) {
-            sslContext(bundle, ConpoolPropertyNames.poolWide("tls.bundle"));
+            sslContext(bundle, property("tls.bundle"));
         }
     }
 
+    /** Every duration property, pool-wide and per endpoint, found from the properties classes. */
     private void checkDurationsHaveUnits() {
-        for (String suffix : POOL_WIDE_DURATIONS) {
-            checkHasUnit(ConpoolPropertyNames.poolWide(suffix));
+        for (Leaf leaf : CoreSettings.leaves(ConpoolProperties.class)) {
+            if (leaf.type() == Duration.class) {
+                checkHasUnit(property(leaf.path));
+            }
         }
         for (String name : properties.getEndpoints().keySet()) {
-            for (String suffix : ENDPOINT_DURATIONS) {
-                checkHasUnit(ConpoolPropertyNames.endpoint(name, suffix));
+            for (Leaf leaf : CoreSettings.leaves(EndpointProperties.class)) {
+                if (leaf.type() == Duration.class) {
+                    checkHasUnit(endpointProperty(name, leaf.path));
+                }
             }
         }
     }
@@ -210,8 +236,8 @@ final class ConpoolPropertiesMapper {
     // ------------------------------------------------------------------ endpoints
 
     private Endpoint endpoint(String name, EndpointProperties e) {
-        String hostPath = ConpoolPropertyNames.endpoint(name, "host");
-        String portPath = ConpoolPropertyNames.endpoint(name, "port");
+        String hostPath = endpointProperty(name, "host");
+        String portPath = endpointProperty(name, "port");
         if (e.getHost() == null || e.getHost().isBlank()) {
             throw fail(hostPath, e.getHost(), "must be set to a host name or IP address");
         }
@@ -245,16 +271,16 @@ final class ConpoolPropertiesMapper {
         }
         Tls.Builder b = Tls.builder();
         String bundleName = ownBundle;
-        String bundlePath = ConpoolPropertyNames.endpoint(name, "tls.bundle");
+        String bundlePath = endpointProperty(name, "tls.bundle");
         if (bundleName == null) {
             bundleName = unlessBlank(properties.getTls().getBundle());
-            bundlePath = ConpoolPropertyNames.poolWide("tls.bundle");
+            bundlePath = property("tls.bundle");
         }
         List<String> protocols = t.getProtocols();
-        String protocolsPath = ConpoolPropertyNames.endpoint(name, "tls.protocols");
+        String protocolsPath = endpointProperty(name, "tls.protocols");
         if (protocols == null || protocols.isEmpty()) {
             protocols = properties.getTls().getProtocols();
-            protocolsPath = ConpoolPropertyNames.poolWide("tls.protocols");
+            protocolsPath = property("tls.protocols");
         }
         if (bundleName != null) {
             b.sslContext(sslContext(bundleName, bundlePath));
@@ -266,28 +292,26 @@ final class ConpoolPropertiesMapper {
                 }
             }
         }
-        boolean verifyHostname = t.getVerifyHostname() != null ? t.getVerifyHostname()
-                : properties.getTls().isVerifyHostname();
-        Map<String, String> paths = Map.of("tls.serverName", ConpoolPropertyNames.endpoint(name, "tls.server-name"),
-                "tls.protocols", protocolsPath);
-        List<String> offered = protocols;
-        return inScope(paths, () -> {
-            b.serverName(serverName).verifyHostname(verifyHostname);
-            if (offered != null && !offered.isEmpty()) {
-                if (offered.stream().anyMatch(s -> s == null || s.isBlank())) {
-                    throw new InvalidConfigException("tls.protocols", offered, "must not contain blank entries");
-                }
-                b.protocols(List.copyOf(offered));
+        Boolean verifyHostname = t.getVerifyHostname() != null ? t.getVerifyHostname()
+                : properties.getTls().getVerifyHostname();
+        if (verifyHostname != null) {
+            b.verifyHostname(verifyHostname);
+        }
+        set(endpointProperty(name, "tls.server-name"), serverName, b::serverName);
+        if (protocols != null && !protocols.isEmpty()) {
+            if (protocols.stream().anyMatch(s -> s == null || s.isBlank())) {
+                throw fail(protocolsPath, protocols, "must not contain blank entries");
             }
-            return b.build();
-        });
+            set(protocolsPath, List.copyOf(protocols), b::protocols);
+        }
+        return b.build();
     }
 
     private void checkTlsOff(String name, String suffix, Object value) {
         if (value != null) {
-            throw fail(ConpoolPropertyNames.endpoint(name, "tls." + suffix), value,
+            throw fail(endpointProperty(name, "tls." + suffix), value,
                     "has no effect because TLS is off for this endpoint; set "
-                            + ConpoolPropertyNames.endpoint(name, "tls.enabled") + "=true or remove it");
+                            + endpointProperty(name, "tls.enabled") + "=true or remove it");
         }
     }
 
@@ -317,58 +341,6 @@ final class ConpoolPropertiesMapper {
         return context;
     }
 
-    private PoolConfig endpointConfig(String name, EndpointProperties e, PoolConfig defaults, Map<String, String> paths) {
-        PoolConfig.Builder b = defaults.toBuilder();
-        Map<String, String> own = ConpoolPropertyNames.perEndpointSuffixes();
-        Overrides o = new Overrides(name, own, paths);
-        int maxConnections = e.getMaxConnections() != null ? e.getMaxConnections() : defaults.maxConnectionsPerEndpoint();
-        int maxIdle = e.getMaxIdle() != null ? e.getMaxIdle() : Math.min(defaults.maxIdlePerEndpoint(), maxConnections);
-        int minIdle = e.getMinIdle() != null ? e.getMinIdle() : Math.min(defaults.minIdlePerEndpoint(), Math.max(maxIdle, 0));
-        o.mark("maxConnectionsPerEndpoint", e.getMaxConnections());
-        o.mark("maxIdlePerEndpoint", e.getMaxIdle());
-        o.mark("minIdlePerEndpoint", e.getMinIdle());
-        b.maxConnectionsPerEndpoint(maxConnections).maxIdlePerEndpoint(maxIdle).minIdlePerEndpoint(minIdle);
-        o.apply("connectionTimeout", e.getConnectionTimeout(), b::connectionTimeout);
-        o.apply("acquireTimeout", e.getAcquireTimeout(), b::acquireTimeout);
-        o.apply("maxIdleTime", e.getMaxIdleTime(), b::maxIdleTime);
-        o.apply("maxConnectionLifetime", e.getMaxConnectionLifetime(), b::maxConnectionLifetime);
-        o.apply("lifetimeJitter", e.getLifetimeJitter(), b::lifetimeJitter);
-        o.apply("maxConnectionUses", e.getMaxConnectionUses(), b::maxConnectionUses);
-        o.apply("validationInterval", e.getValidationInterval(), b::validationInterval);
-        o.apply("connectAttempts", e.getConnectAttempts(), b::connectAttempts);
-        o.apply("connectBackoff", e.getConnectBackoff(), b::connectBackoff);
-        o.apply("healthCheckTimeout", e.getHealthCheckTimeout(), b::healthCheckTimeout);
-        o.apply("maxPendingAcquires", e.getMaxPendingAcquires(), b::maxPendingAcquires);
-        o.apply("leakDetectionThreshold", e.getLeakDetectionThreshold(), b::leakDetectionThreshold);
-        String healthCheck = unlessBlank(e.getHealthCheck());
-        if (healthCheck != null) {
-            o.mark("healthCheck", healthCheck);
-            b.healthCheck(healthCheck(healthCheck, ConpoolPropertyNames.endpoint(name, "health-check")));
-        }
-        applyCircuitBreaker(e.getCircuitBreaker(), b, o);
-        return b.build();
-    }
-
-    private static void applyCircuitBreaker(CircuitBreaker cb, PoolConfig.Builder b, Overrides o) {
-        Overrides overrides = o != null ? o : Overrides.NONE;
-        overrides.apply("circuitBreakerEnabled", cb.getEnabled(), b::circuitBreakerEnabled);
-        overrides.apply("circuitBreakerFailureThreshold", cb.getFailureThreshold(), b::circuitBreakerFailureThreshold);
-        overrides.apply("circuitBreakerOpenDuration", cb.getOpenDuration(), b::circuitBreakerOpenDuration);
-        overrides.apply("circuitBreakerMaxOpenDuration", cb.getMaxOpenDuration(), b::circuitBreakerMaxOpenDuration);
-    }
-
-    private HealthCheck healthCheck(String name, String path) {
-        if (NO_HEALTH_CHECK.equals(name)) {
-            return null;
-        }
-        HealthCheck check = HealthChecks.builtIn(name).orElseGet(() -> healthCheckBeans.apply(name));
-        if (check == null) {
-            throw fail(path, name, "names neither a built-in health check " + HealthChecks.builtInNames()
-                    + " nor a HealthCheck bean");
-        }
-        return check;
-    }
-
     /**
      * Optional names (health check, SSL bundle, server name) left empty, as in {@code health-check:} with nothing
      * after it in YAML, mean "not set", like leaving the key out.
@@ -377,92 +349,44 @@ final class ConpoolPropertiesMapper {
         return value == null || value.isBlank() ? null : value.trim();
     }
 
-    // ------------------------------------------------------------------ errors
+    // ------------------------------------------------------------------ names and errors
 
-    /** Runs building code and turns the core's complaints about its fields into complaints about properties. */
-    private <T> T inScope(Map<String, String> paths, java.util.function.Supplier<T> work) {
-        try {
-            return work.get();
+    /** {@code conpool.<suffix>}. */
+    private static String property(String suffix) {
+        return PREFIX + "." + suffix;
+    }
+
+    /** {@code conpool.endpoints.<name>.<suffix>}. */
+    private static String endpointProperty(String endpointName, String suffix) {
+        return ENDPOINTS + "." + endpointName + "." + suffix;
+    }
+
+    /** Gives a set value to one of the core's builders, naming the property if the builder rejects it. */
+    private <T> void set(String property, T value, Consumer<T> setter) {
+        if (value == null) {
+            return;
         }
-        catch (InvalidConpoolPropertyException ex) {
-            throw ex;
+        try {
+            setter.accept(value);
         }
         catch (InvalidConfigException ex) {
-            throw translate(ex, paths);
+            throw fail(property, ex.value(), ex.reason(Function.identity(), ConpoolPropertiesMapper::shown), ex);
         }
     }
 
-    private InvalidConpoolPropertyException translate(InvalidConfigException ex, Map<String, String> paths) {
-        String field = ex.property();
-        String path = paths.getOrDefault(field, ConpoolPropertyNames.poolWide(field));
-        String message = ex.getMessage();
-        String prefix = field + " (" + ex.value() + ") ";
-        String reason = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
-        List<Map.Entry<String, String>> byLength = new ArrayList<>(paths.entrySet());
-        byLength.sort(Comparator.comparingInt((Map.Entry<String, String> en) -> en.getKey().length()).reversed());
-        for (Map.Entry<String, String> en : byLength) {
-            reason = reason.replaceAll("(?<![\\w.-])" + Pattern.quote(en.getKey()) + "(?![\\w-])",
-                    Matcher.quoteReplacement(en.getValue()));
-        }
-        return fail(path, ex.value(), readableDurations(reason));
-    }
-
-    /** The core prints durations in ISO-8601 ({@code PT20S}); the user wrote {@code 20s}. */
-    private static String readableDurations(String text) {
-        Matcher m = ISO_DURATION.matcher(text);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String replacement;
-            try {
-                replacement = DurationFormat.format(Duration.parse(m.group()));
-            }
-            catch (RuntimeException ex) {
-                replacement = m.group();
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
-        }
-        m.appendTail(out);
-        return out.toString();
+    /** A value in a message: durations as in {@code application.yml} ({@code 2m}, not the core's {@code PT2M}). */
+    private static String shown(Object value) {
+        return value instanceof Duration d ? DurationFormat.format(d) : String.valueOf(value);
     }
 
     private InvalidConpoolPropertyException fail(String property, Object boundValue, String reason) {
-        Object raw = values.rawValue(property);
-        Object shown = raw != null ? raw
-                : boundValue instanceof Duration ? DurationFormat.format((Duration) boundValue) : boundValue;
-        return new InvalidConpoolPropertyException(property, shown, reason, values.origin(property));
+        return fail(property, boundValue, reason, null);
     }
 
-    /**
-     * Applies one endpoint's overrides and records, for each core field, which property its value came from (the
-     * endpoint's own, or the pool-wide one it inherited).
-     */
-    private static final class Overrides {
-
-        static final Overrides NONE = new Overrides(null, Map.of(), new LinkedHashMap<>());
-
-        private final String endpointName;
-
-        private final Map<String, String> suffixes;
-
-        private final Map<String, String> paths;
-
-        Overrides(String endpointName, Map<String, String> suffixes, Map<String, String> paths) {
-            this.endpointName = endpointName;
-            this.suffixes = suffixes;
-            this.paths = paths;
-        }
-
-        void mark(String field, Object value) {
-            if (value != null && endpointName != null) {
-                paths.put(field, ConpoolPropertyNames.endpoint(endpointName, suffixes.get(field)));
-            }
-        }
-
-        <T> void apply(String field, T value, Consumer<T> setter) {
-            if (value != null) {
-                mark(field, value);
-                setter.accept(value);
-            }
-        }
+    /** The value is quoted as written where Spring knows it, else as bound. */
+    private InvalidConpoolPropertyException fail(String property, Object boundValue, String reason, Throwable cause) {
+        Object raw = values.rawValue(property);
+        Object shown = raw != null ? raw : boundValue instanceof Duration d ? DurationFormat.format(d) : boundValue;
+        return new InvalidConpoolPropertyException(property, shown, reason, values.origin(property), cause);
     }
 }

@@ -7,13 +7,13 @@ import java.time.Duration;
  * {@code 1500ms}. The largest unit that represents the value exactly is used, so the text reads back to the same
  * duration.
  */
-public final class DurationFormat {
+final class DurationFormat {
 
     private DurationFormat() {
     }
 
     /** The duration in the largest exact unit (d, h, m, s, ms, us, ns); {@code null} for {@code null}. */
-    public static String format(Duration duration) {
+    static String format(Duration duration) {
         if (duration == null) {
             return null;
         }

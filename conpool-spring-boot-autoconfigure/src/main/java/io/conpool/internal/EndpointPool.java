@@ -528,9 +528,9 @@ final class EndpointPool {
         for (Connection c : registry) {
             if (c.isLeased() && !c.leakReported && c.leasedBy != null && now - c.leasedAtNanos > leakThresholdNanos) {
                 c.leakReported = true;
-                counters.leaks.increment();
                 leakLog.warn("connection to {} leased for {} ms without being returned (threshold {} ms); leased at:",
                         endpoint, (now - c.leasedAtNanos) / 1_000_000, leakThresholdNanos / 1_000_000, c.leasedBy);
+                counters.leaks.increment(); // after the report: a reader who sees the count finds the report
             }
         }
     }

@@ -73,6 +73,9 @@ class ConpoolBadConfigurationTests {
                 pool("leak-detection-threshold", "2"),
                 pool("shutdown-grace-period", "-1s"),
                 pool("shutdown-grace-period", "5"),
+                pool("warm-up.timeout", "0s"),
+                pool("warm-up.timeout", "30"),
+                pool("warm-up.hold-readiness", "perhaps"),
                 pool("health-check", "no-such-check"),
                 pool("name", " "),
                 pool("enabled", "perhaps"),
@@ -91,6 +94,12 @@ class ConpoolBadConfigurationTests {
                 pool("dns.negative-ttl", "-1s"),
                 pool("dns.max-size", "0"),
                 pool("dns.max-size", "-5"),
+                // Pool-wide caps and lifetimes
+                pool("max-total-connections", "0"),
+                pool("max-total-connections", "-1"),
+                pool("forget-unused-endpoints-after", "0s"),
+                pool("forget-unused-endpoints-after", "600"),
+                pool("jmx.enabled", "maybe"),
                 // TLS defaults
                 pool("tls.bundle", "no-such-bundle"),
                 pool("tls.verify-hostname", "nah"),

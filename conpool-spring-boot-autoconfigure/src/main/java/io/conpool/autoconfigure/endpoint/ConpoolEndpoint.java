@@ -17,7 +17,7 @@ import io.conpool.HealthChecks;
 import io.conpool.InvalidEndpointException;
 import io.conpool.PoolConfig;
 import io.conpool.Tls;
-import io.conpool.autoconfigure.DurationFormat;
+import io.conpool.autoconfigure.CoreSettings;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.Access;
@@ -174,21 +174,9 @@ public class ConpoolEndpoint {
                 stats, config(pool.config(e)));
     }
 
-    private ConfigDescriptor config(PoolConfig c) {
-        String healthCheck = c.healthCheck()
-            .map(check -> healthCheckNames.getOrDefault(check, check.getClass().getName()))
-            .orElse(null);
-        return new ConfigDescriptor(c.maxConnectionsPerEndpoint(), c.maxIdlePerEndpoint(), c.minIdlePerEndpoint(),
-                DurationFormat.format(c.connectionTimeout()), DurationFormat.format(c.acquireTimeout()),
-                DurationFormat.format(c.maxIdleTime()), DurationFormat.format(c.maxConnectionLifetime()),
-                c.lifetimeJitter(), c.maxConnectionUses().isPresent() ? c.maxConnectionUses().getAsLong() : null,
-                DurationFormat.format(c.validationInterval()), c.connectAttempts(),
-                DurationFormat.format(c.connectBackoff()), healthCheck, DurationFormat.format(c.healthCheckTimeout()),
-                c.maxPendingAcquires().isPresent() ? c.maxPendingAcquires().getAsInt() : null,
-                c.leakDetectionThreshold().map(DurationFormat::format).orElse(null),
-                new CircuitBreakerDescriptor(c.circuitBreakerEnabled(), c.circuitBreakerFailureThreshold(),
-                        DurationFormat.format(c.circuitBreakerOpenDuration()),
-                        DurationFormat.format(c.circuitBreakerMaxOpenDuration())));
+    /** The settings in force, named as an endpoint's properties (see {@link CoreSettings#describe}). */
+    private Map<String, Object> config(PoolConfig c) {
+        return CoreSettings.describe(c, check -> healthCheckNames.getOrDefault(check, check.getClass().getName()));
     }
 
     /**
@@ -232,10 +220,12 @@ public class ConpoolEndpoint {
      * @param tls TLS settings, {@code null} for plaintext
      * @param circuitState the circuit breaker's state
      * @param stats connections and counters
-     * @param config the limits and timeouts in force for it
+     * @param config the limits and timeouts in force for it, named as an endpoint's properties in camel case
+     *        ({@code maxConnections}, {@code circuitBreaker: {enabled, ...}}); durations as in
+     *        {@code application.yml}; {@code null} means unlimited or off
      */
     public record EndpointDescriptor(String name, String endpoint, String host, int port, TlsDescriptor tls,
-            CircuitState circuitState, StatsDescriptor stats, ConfigDescriptor config) {
+            CircuitState circuitState, StatsDescriptor stats, Map<String, Object> config) {
     }
 
     /**
@@ -270,47 +260,6 @@ public class ConpoolEndpoint {
     public record StatsDescriptor(int active, int idle, int pending, int maxConnections, long created, long reused,
             long misses, double hitRate, long closed, Map<String, Long> closedByReason, long errors,
             long acquireTimeouts, long rejected, long leaksDetected, long listenerErrors) {
-    }
-
-    /**
-     * Settings in force for an endpoint; durations as in {@code application.yml}; {@code null} means unlimited or
-     * off.
-     *
-     * @param maxConnections most connections
-     * @param maxIdle most idle connections
-     * @param minIdle idle connections kept open
-     * @param connectionTimeout per connect attempt, TCP plus TLS
-     * @param acquireTimeout whole acquire
-     * @param maxIdleTime idle connections older than this close
-     * @param maxConnectionLifetime connections older than this close
-     * @param lifetimeJitter random lifetime shortening
-     * @param maxConnectionUses leases per connection, {@code null} for unlimited
-     * @param validationInterval between background sweeps
-     * @param connectAttempts per new connection
-     * @param connectBackoff before the second attempt
-     * @param healthCheck name of the health check, {@code null} for none
-     * @param healthCheckTimeout read timeout of the health check
-     * @param maxPendingAcquires most waiters, {@code null} for unlimited
-     * @param leakDetectionThreshold {@code null} when off
-     * @param circuitBreaker circuit breaker settings
-     */
-    public record ConfigDescriptor(int maxConnections, int maxIdle, int minIdle, String connectionTimeout,
-            String acquireTimeout, String maxIdleTime, String maxConnectionLifetime, double lifetimeJitter,
-            Long maxConnectionUses, String validationInterval, int connectAttempts, String connectBackoff,
-            String healthCheck, String healthCheckTimeout, Integer maxPendingAcquires, String leakDetectionThreshold,
-            CircuitBreakerDescriptor circuitBreaker) {
-    }
-
-    /**
-     * Circuit breaker settings.
-     *
-     * @param enabled whether it is on
-     * @param failureThreshold consecutive failed connects that open it
-     * @param openDuration first open period
-     * @param maxOpenDuration upper bound of the growing open period
-     */
-    public record CircuitBreakerDescriptor(boolean enabled, int failureThreshold, String openDuration,
-            String maxOpenDuration) {
     }
 
     /** What a DELETE did. */

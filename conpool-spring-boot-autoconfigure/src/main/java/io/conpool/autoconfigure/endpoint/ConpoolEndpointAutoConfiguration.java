@@ -30,7 +30,7 @@ public final class ConpoolEndpointAutoConfiguration {
     @ConditionalOnMissingBean
     ConpoolEndpoint conpoolEndpoint(ConnectionPool pool, ObjectProvider<ConpoolProperties> properties,
             ListableBeanFactory beanFactory) {
-        String poolName = properties.getIfAvailable(ConpoolProperties::new).getName();
+        String poolName = properties.getIfAvailable(ConpoolProperties::new).poolName();
         return new ConpoolEndpoint(pool, poolName, beanFactory.getBeansOfType(HealthCheck.class, false, false));
     }
 

@@ -45,6 +45,6 @@ public final class ConpoolMetricsAutoConfiguration {
     @ConditionalOnMissingBean
     ConpoolMeterBinder conpoolMeterBinder(ConnectionPool pool, ConpoolMetrics metrics,
             ObjectProvider<ConpoolProperties> properties) {
-        return new ConpoolMeterBinder(pool, metrics, properties.getIfAvailable(ConpoolProperties::new).getName());
+        return new ConpoolMeterBinder(pool, metrics, properties.getIfAvailable(ConpoolProperties::new).poolName());
     }
 }

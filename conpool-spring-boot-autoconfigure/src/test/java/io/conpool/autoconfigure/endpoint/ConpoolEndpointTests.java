@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Map;
 
 import io.conpool.CircuitState;
 import io.conpool.ConnectionPool;
@@ -51,6 +52,7 @@ class ConpoolEndpointTests {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // the nested circuitBreaker entry of the config map
     void describesEveryEndpointWithStatsConfigAndTotals() {
         try (EchoServer runtime = EchoServer.start()) {
             runner.withPropertyValues(cache())
@@ -74,18 +76,18 @@ class ConpoolEndpointTests {
                     assertThat(cache.circuitState()).isEqualTo(CircuitState.CLOSED);
                     assertThat(cache.stats().idle()).isEqualTo(1);
                     assertThat(cache.stats().closedByReason()).hasSize(io.conpool.CloseReason.values().length).containsEntry("cleared", 0L);
-                    assertThat(cache.config().maxConnections()).isEqualTo(4);
-                    assertThat(cache.config().maxIdle()).isEqualTo(4);
-                    assertThat(cache.config().healthCheck()).isEqualTo("myCheck");
-                    assertThat(cache.config().maxConnectionUses()).isEqualTo(100L);
-                    assertThat(cache.config().leakDetectionThreshold()).isEqualTo("90s");
-                    assertThat(cache.config().acquireTimeout()).isEqualTo("30s");
-                    assertThat(cache.config().circuitBreaker().enabled()).isTrue();
+                    assertThat(cache.config().get("maxConnections")).isEqualTo(4);
+                    assertThat(cache.config().get("maxIdle")).isEqualTo(4);
+                    assertThat(cache.config().get("healthCheck")).isEqualTo("myCheck");
+                    assertThat(cache.config().get("maxConnectionUses")).isEqualTo(100L);
+                    assertThat(cache.config().get("leakDetectionThreshold")).isEqualTo("90s");
+                    assertThat(cache.config().get("acquireTimeout")).isEqualTo("30s");
+                    assertThat((Map<String, Object>) cache.config().get("circuitBreaker")).containsEntry("enabled", true);
                     EndpointDescriptor other = all.endpoints().get(1);
                     assertThat(other.endpoint()).isEqualTo(runtime.endpoint().toString());
                     assertThat(other.stats().active()).isEqualTo(1);
-                    assertThat(other.config().maxConnections()).isEqualTo(10);
-                    assertThat(other.config().maxConnectionUses()).isNull();
+                    assertThat(other.config().get("maxConnections")).isEqualTo(10);
+                    assertThat(other.config().get("maxConnectionUses")).isNull();
                     assertThat(all.totals().endpoints()).isEqualTo(2);
                     assertThat(all.totals().active()).isEqualTo(1);
                     assertThat(all.totals().idle()).isEqualTo(1);

@@ -102,6 +102,14 @@ class ConpoolEndpointWebTests {
         System.out.println("GET /actuator/conpool/cache\n" + one.body());
         assertThat(one.statusCode()).isEqualTo(200);
         assertThat(one.body()).contains("\"active\":1").contains("\"idle\":1").contains("\"circuitState\":\"CLOSED\"");
+        // The config object as the README shows it: every setting, in order, unlimited and off as null.
+        assertThat(one.body()).contains("\"config\":{\"maxConnections\":10,\"maxIdle\":5,\"minIdle\":0,"
+                + "\"connectionTimeout\":\"10s\",\"acquireTimeout\":\"30s\",\"maxIdleTime\":\"1m\","
+                + "\"maxConnectionLifetime\":\"5m\",\"lifetimeJitter\":0.05,\"maxConnectionUses\":null,"
+                + "\"validationInterval\":\"30s\",\"connectAttempts\":3,\"connectBackoff\":\"100ms\","
+                + "\"healthCheck\":null,\"healthCheckTimeout\":\"2s\",\"maxPendingAcquires\":null,"
+                + "\"leakDetectionThreshold\":null,\"circuitBreaker\":{\"enabled\":true,\"failureThreshold\":5,"
+                + "\"openDuration\":\"1s\",\"maxOpenDuration\":\"1m\"}}");
         HttpResponse<String> byAddress = get("/actuator/conpool/" + SECRET_HOST + ":" + server.port());
         assertThat(byAddress.statusCode()).isEqualTo(200);
         assertThat(byAddress.body()).isEqualTo(one.body());

@@ -161,10 +161,8 @@ class ConpoolMetricsTests {
 
     @Test
     void removedEndpointLosesItsMeters() {
-        runner.withPropertyValues("conpool.max-idle-time=200ms", "conpool.validation-interval=100ms")
-            .withBean(io.conpool.autoconfigure.ConnectionPoolBuilderCustomizer.class,
-                    () -> builder -> builder.forgetUnusedEndpointsAfter(Duration.ofMillis(300)))
-            .run(context -> {
+        runner.withPropertyValues("conpool.max-idle-time=200ms", "conpool.validation-interval=100ms",
+                "conpool.forget-unused-endpoints-after=300ms").run(context -> {
             MeterRegistry registry = context.getBean(MeterRegistry.class);
             ConnectionPool pool = context.getBean(ConnectionPool.class);
             Endpoint runtime = server.endpoint();
