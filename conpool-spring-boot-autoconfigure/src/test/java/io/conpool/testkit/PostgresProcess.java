@@ -33,7 +33,8 @@ import java.util.List;
  * ({@code initdb} is taken from the same directory).
  *
  * <pre>{@code
- * try (PostgresProcess pg = PostgresProcess.builder().password("secret").idleSessionTimeout(Duration.ofSeconds(2)).start();
+ * try (PostgresProcess pg = PostgresProcess.builder().password("secret")
+ *             .idleSessionTimeout(Duration.ofSeconds(2)).start();
  *         Socket s = new Socket(pg.host(), pg.port())) {
  *     PgWire.startup(in, out, pg.user(), pg.database(), pg.password());
  *     PgWire.query(in, out, "SELECT 1");

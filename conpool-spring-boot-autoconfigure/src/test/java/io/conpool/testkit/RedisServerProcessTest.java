@@ -58,7 +58,8 @@ class RedisServerProcessTest {
                 assertThat(RespWire.call(in, out, "GET", "k")).isNull();
                 // The generated configuration is the one running: no persistence, its own directory, no idle timeout.
                 assertThat(RespWire.call(in, out, "CONFIG", "GET", "save")).isEqualTo(List.of("save", ""));
-                assertThat(RespWire.call(in, out, "CONFIG", "GET", "appendonly")).isEqualTo(List.of("appendonly", "no"));
+                assertThat(RespWire.call(in, out, "CONFIG", "GET", "appendonly"))
+                        .isEqualTo(List.of("appendonly", "no"));
                 assertThat(RespWire.call(in, out, "CONFIG", "GET", "timeout")).isEqualTo(List.of("timeout", "0"));
                 assertThat(RespWire.call(in, out, "CONFIG", "GET", "dir"))
                         .isEqualTo(List.of("dir", dir.toRealPath().toString()));

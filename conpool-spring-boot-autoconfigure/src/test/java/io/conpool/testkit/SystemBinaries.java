@@ -32,10 +32,11 @@ import org.opentest4j.TestAbortedException;
  * code that starts the program (the kit's {@link RedisServerProcess}, {@link NginxProcess}, {@link PostgresProcess}),
  * which throws {@link TestAbortedException} (reported as skipped) or {@link AssertionFailedError}.
  *
- * <p>A path may hold {@code *} in its directory or file names ({@code /usr/lib/postgresql/*&#47;bin/postgres}); the
- * match with the highest version-like name wins. Each binary can be pointed elsewhere with a system property,
- * {@code conpool.binary.<file name>} unless told otherwise ({@code -Dconpool.binary.redis-server=/opt/redis/bin/redis-server});
- * pointing it at a path that does not exist is how the skip is tried on a machine that has the package.
+ * <p>A path may hold {@code *} in its directory or file names, as {@link PostgresProcess#BINARY} does for the
+ * version directory; the match with the highest version-like name wins. Each binary can be pointed elsewhere with a
+ * system property, {@code conpool.binary.<file name>} unless told otherwise
+ * ({@code -Dconpool.binary.redis-server=/opt/redis/bin/redis-server}); pointing it at a path that does not exist is
+ * how the skip is tried on a machine that has the package.
  */
 public final class SystemBinaries {
 

@@ -52,7 +52,8 @@ class SystemBinariesTest {
 
     @Test
     void absentBinaryOnAClassSkipsItWithAOneLineReasonNamingThePackage() {
-        EngineExecutionResults results = run(NeedsMissingBinary.class, Map.of(SystemBinaries.REQUIRE_PROPERTY, "false"));
+        EngineExecutionResults results = run(NeedsMissingBinary.class,
+                Map.of(SystemBinaries.REQUIRE_PROPERTY, "false"));
 
         results.containerEvents().assertThatEvents().haveExactly(1, event(container(NeedsMissingBinary.class),
                 skippedWithReason(reason -> reason.contains(MISSING) && reason.contains(MISSING_PACKAGE)
@@ -149,8 +150,10 @@ class SystemBinariesTest {
     }
 
     private static EngineExecutionResults run(Class<?> testClass, Map<String, String> parameters) {
-        return EngineTestKit.engine("junit-jupiter").selectors(selectClass(testClass)).configurationParameters(parameters)
-                .configurationParameter(RequiresBinaryCondition.ANNOUNCE_PARAMETER, "false").execute();
+        return EngineTestKit.engine("junit-jupiter").selectors(selectClass(testClass))
+                .configurationParameters(parameters)
+                .configurationParameter(RequiresBinaryCondition.ANNOUNCE_PARAMETER, "false")
+                .execute();
     }
 
     @RequiresBinary(value = MISSING, debianPackage = MISSING_PACKAGE)
