@@ -1,12 +1,14 @@
 package io.conpool.testkit;
 
 import java.lang.reflect.AnnotatedElement;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.commons.support.AnnotationSupport;
+import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
 
 /**
@@ -28,6 +30,9 @@ public final class RequiresBinaryCondition implements ExecutionCondition {
             return ConditionEvaluationResult.enabled("nothing annotated");
         }
         List<RequiresBinary> needs = AnnotationSupport.findRepeatableAnnotations(element, RequiresBinary.class);
+        // Every missing binary in one line, so that one round of apt-get install is enough.
+        List<String> skips = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         for (RequiresBinary need : needs) {
             String property = need.property().isEmpty() ? SystemBinaries.defaultOverrideProperty(need.value())
                     : need.property();
@@ -36,12 +41,22 @@ public final class RequiresBinaryCondition implements ExecutionCondition {
                         key -> context.getConfigurationParameter(key).orElse(null));
             }
             catch (TestAbortedException ex) {
-                if (!"false".equals(context.getConfigurationParameter(ANNOUNCE_PARAMETER).orElse(null))) {
-                    SystemBinaries.announceSkip(context.getRequiredTestClass().getSimpleName()
-                            + context.getTestMethod().map(m -> "." + m.getName()).orElse(""), ex.getMessage());
-                }
-                return ConditionEvaluationResult.disabled(ex.getMessage());
+                skips.add(ex.getMessage());
             }
+            catch (AssertionFailedError ex) {
+                failures.add(ex.getMessage());
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionFailedError(String.join("; ", failures));
+        }
+        if (!skips.isEmpty()) {
+            String reason = String.join("; ", skips);
+            if (!"false".equals(context.getConfigurationParameter(ANNOUNCE_PARAMETER).orElse(null))) {
+                SystemBinaries.announceSkip(context.getRequiredTestClass().getSimpleName()
+                        + context.getTestMethod().map(m -> "." + m.getName()).orElse(""), reason);
+            }
+            return ConditionEvaluationResult.disabled(reason);
         }
         return ConditionEvaluationResult.enabled(needs.isEmpty() ? "no binary needed" : "binaries present");
     }

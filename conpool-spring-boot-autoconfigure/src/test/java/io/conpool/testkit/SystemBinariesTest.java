@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.opentest4j.AssertionFailedError;
@@ -98,6 +99,21 @@ class SystemBinariesTest {
     }
 
     @Test
+    void everyMissingBinaryIsNamedInOneLine() {
+        for (String required : new String[] { "false", "true" }) {
+            EngineExecutionResults results = run(NeedsTwoMissingBinaries.class,
+                    Map.of(SystemBinaries.REQUIRE_PROPERTY, required));
+            String reason = required.equals("true")
+                    ? results.containerEvents().failed().list().get(0).getRequiredPayload(TestExecutionResult.class)
+                            .getThrowable().orElseThrow().getMessage()
+                    : results.containerEvents().skipped().list().get(0).getRequiredPayload(String.class);
+            assertThat(reason).as("with the switch %s", required).contains(MISSING_PACKAGE, "other-package")
+                    .doesNotContain("\n");
+        }
+        assertThat(RUNS).hasValue(0);
+    }
+
+    @Test
     void theOverridePropertyPointsAtAnotherPath() {
         EngineExecutionResults results = run(NeedsPresentBinary.class, Map.of(SystemBinaries.REQUIRE_PROPERTY, "false",
                 SystemBinaries.defaultOverrideProperty(PRESENT), MISSING));
@@ -158,6 +174,17 @@ class SystemBinariesTest {
 
     @RequiresBinary(value = MISSING, debianPackage = MISSING_PACKAGE)
     static class NeedsMissingBinary {
+
+        @Test
+        void runs() {
+            RUNS.incrementAndGet();
+        }
+    }
+
+    @RequiresBinary(value = MISSING, debianPackage = MISSING_PACKAGE)
+    @RequiresBinary(value = PRESENT, debianPackage = "dash")
+    @RequiresBinary(value = MISSING + "-too", debianPackage = "other-package")
+    static class NeedsTwoMissingBinaries {
 
         @Test
         void runs() {
