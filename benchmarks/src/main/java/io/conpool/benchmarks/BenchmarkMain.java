@@ -28,21 +28,22 @@ import org.openjdk.jmh.util.Statistics;
  * writes {@code benchmark-results.json} with every figure and the named ratios of issue 5.
  *
  * <pre>
- * java -jar benchmarks/target/benchmarks.jar [--quick | --full] [--only=e2e,scale,micro] [--out=FILE]
+ * java -jar benchmarks/target/benchmarks.jar [--quick | --full] [--only=e2e,scale,micro,scrape] [--out=FILE]
  * </pre>
  */
 public final class BenchmarkMain {
 
     /** How long and how often: the quick run is for a smoke test (under 5 minutes on 2 cores), full for the record. */
     record Profile(String name, int reps, double warmupSeconds, double windowSeconds, int[] microThreads,
-            int microWarmups, int microWarmupMs, int microIterations, int microIterationMs, Scale.Settings scale) {
+            int microWarmups, int microWarmupMs, int microIterations, int microIterationMs, Scale.Settings scale,
+            ScrapeComparison.Settings scrape) {
     }
 
     static final Profile QUICK = new Profile("quick", 1, 0.5, 1.0, new int[] {1, 8}, 1, 400, 2, 400,
-            new Scale.Settings(2000, 3, 0.2, 3));
+            new Scale.Settings(2000, 3, 0.2, 3), new ScrapeComparison.Settings(4, 0.5, 0.5));
 
     static final Profile FULL = new Profile("full", 3, 1.0, 3.0, new int[] {1, 2, 8}, 2, 1000, 3, 1000,
-            new Scale.Settings(2000, 5, 0.5, 5));
+            new Scale.Settings(2000, 5, 0.5, 5), new ScrapeComparison.Settings(10, 1.0, 2.0));
 
     private static final String P1 = "plain-1ep-8pt";
 
@@ -68,7 +69,7 @@ public final class BenchmarkMain {
 
     public static void main(String[] args) throws Exception {
         Profile profile = QUICK;
-        Set<String> parts = new LinkedHashSet<>(List.of("e2e", "scale", "micro"));
+        Set<String> parts = new LinkedHashSet<>(List.of("e2e", "scale", "micro", "scrape"));
         int reps = 0;
         int[] microThreads = null;
         double window = 0;
@@ -105,21 +106,28 @@ public final class BenchmarkMain {
             else if (a.startsWith("--out=")) {
                 out = Path.of(a.substring(6));
             }
+            else if (a.equals("--help") || a.equals("-h")) {
+                System.out.println("java -jar benchmarks.jar [--quick | --full] [--only=e2e,scale,micro,scrape] "
+                        + "[--out=FILE]\n  development: --scenarios=ID,.. --impls=ID,.. --objects=trivial,socket "
+                        + "--micro-threads=N,.. --reps=N --window=SECONDS");
+                return;
+            }
             else {
                 throw new IllegalArgumentException("unknown argument '" + a + "'; use --quick, --full, "
-                        + "--only=e2e,scale,micro, --out=FILE (development: --scenarios=ID,.. --impls=ID,.. --reps=N "
-                        + "--window=SECONDS)");
+                        + "--only=e2e,scale,micro,scrape, --out=FILE (development: --scenarios=ID,.. --impls=ID,.. "
+                        + "--reps=N --window=SECONDS)");
             }
         }
         if (microThreads != null) {
             profile = new Profile(profile.name() + "-custom", profile.reps(), profile.warmupSeconds(),
                     profile.windowSeconds(), microThreads, profile.microWarmups(), profile.microWarmupMs(),
-                    profile.microIterations(), profile.microIterationMs(), profile.scale());
+                    profile.microIterations(), profile.microIterationMs(), profile.scale(), profile.scrape());
         }
         if (reps > 0 || window > 0) {
             profile = new Profile(profile.name() + "-custom", reps > 0 ? reps : profile.reps(), profile.warmupSeconds(),
                     window > 0 ? window : profile.windowSeconds(), profile.microThreads(), profile.microWarmups(),
-                    profile.microWarmupMs(), profile.microIterations(), profile.microIterationMs(), profile.scale());
+                    profile.microWarmupMs(), profile.microIterations(), profile.microIterationMs(), profile.scale(),
+                    profile.scrape());
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Report report = new Report();
@@ -156,7 +164,12 @@ public final class BenchmarkMain {
             micro = runMicro(profile, report, out.toAbsolutePath().getParent());
             json.put("micro", micro);
         }
-        Map<String, Object> ratios = Ratios.compute(e2e, scale, micro);
+        List<Map<String, Object>> scrape = null;
+        if (parts.contains("scrape")) {
+            scrape = runScrape(profile, report, out.toAbsolutePath().getParent());
+            json.put("scrape", scrape);
+        }
+        Map<String, Object> ratios = Ratios.compute(e2e, scale, micro, scrape);
         json.put("ratios", ratios);
         report.line("");
         report.line("== named ratios and targets (issue 5) ==");
@@ -352,6 +365,56 @@ public final class BenchmarkMain {
                     row.get("p50_ns"), row.get("p99_ns"), row.get("p999_ns"), row.get("mean_ns"),
                     row.get("throughput_ops_per_s"), row.get("alloc_bytes_per_op")));
         }
+        return rows;
+    }
+
+    // ------------------------------------------------------------------ metrics scrape (JMH)
+
+    /**
+     * One scrape of 100 named endpoints' meters, with and without the stats snapshot cache: first side by side in
+     * alternating blocks in this JVM ({@link ScrapeComparison}, the figures to quote), then as a JMH case per setting
+     * (allocation per scrape from {@code -prof gc}; its ratio carries the drift between forks). Both count, outside
+     * the timing, how many stats snapshots one scrape takes.
+     */
+    private static List<Map<String, Object>> runScrape(Profile p, Report report, Path dir) throws Exception {
+        report.line("");
+        report.line("== metrics scrape, " + ScrapeBenchmark.ENDPOINTS + " named endpoints, every stats snapshot "
+                + "expired before each scrape; cache none = a snapshot per gauge and counter, 1s = the default ==");
+        List<Map<String, Object>> rows = new ArrayList<>(new ScrapeComparison(p.scrape()).run(report));
+        report.line("");
+        report.line(String.format("  JMH 1.37 (sample-time mode, 1 fork per case, %d x %d ms warm-up, %d x %d ms "
+                + "measured, -prof gc; JMH's own output in %s): 4 cases...", p.microWarmups(), p.microWarmupMs(),
+                p.microIterations(), p.microIterationMs(), dir.resolve("jmh-scrape.txt")));
+        List<RunResult> results = new ArrayList<>(new Runner(options(p, dir.resolve("jmh-scrape.txt"), 1)
+                .include(ScrapeBenchmark.class.getName() + ".scrape").build()).run());
+        List<Map<String, Object>> jmh = new ArrayList<>();
+        for (RunResult r : results) {
+            var params = r.getParams();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("benchmark", "scrape-jmh");
+            m.put("registry", params.getParam("registry"));
+            m.put("cache", params.getParam("cache"));
+            m.put("endpoints", ScrapeBenchmark.ENDPOINTS);
+            Statistics st = r.getPrimaryResult().getStatistics();
+            m.put("p50_ns", st.getPercentile(50));
+            m.put("p99_ns", st.getPercentile(99));
+            m.put("mean_ns", st.getMean());
+            m.put("samples", st.getN());
+            Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+            m.put("alloc_bytes_per_op", alloc == null ? Double.NaN : alloc.getScore());
+            m.put("includes", "one scrape of every conpool meter of 100 named endpoints (each with one idle "
+                    + "connection), every snapshot expired before it");
+            jmh.add(m);
+        }
+        report.line(String.format("  %-12s %-6s %8s %12s %12s %12s %12s", "registry", "cache", "samples", "p50 us",
+                "p99 us", "mean us", "KB/scrape"));
+        for (Map<String, Object> row : jmh) {
+            report.line(String.format(Locale.ROOT, "  %-12s %-6s %8d %12.1f %12.1f %12.1f %12.1f", row.get("registry"),
+                    row.get("cache"), row.get("samples"), (Double) row.get("p50_ns") / 1e3,
+                    (Double) row.get("p99_ns") / 1e3, (Double) row.get("mean_ns") / 1e3,
+                    (Double) row.get("alloc_bytes_per_op") / 1024));
+        }
+        rows.addAll(jmh);
         return rows;
     }
 

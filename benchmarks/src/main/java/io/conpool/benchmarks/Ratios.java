@@ -15,7 +15,7 @@ final class Ratios {
     }
 
     static Map<String, Object> compute(Map<String, Map<Impl, EndToEnd.RunFigures>> e2e, Map<String, Object> scale,
-            List<Map<String, Object>> micro) {
+            List<Map<String, Object>> micro, List<Map<String, Object>> scrape) {
         Map<String, Object> r = new LinkedHashMap<>();
         if (e2e != null) {
             var p1 = e2e.get("plain-1ep-8pt");
@@ -162,7 +162,49 @@ final class Ratios {
                 }
             }
         }
+        if (scrape != null) {
+            for (String registry : List.of("prometheus", "simple")) {
+                Map<String, Object> none = scrapeRow(scrape, "scrape-interleaved", registry, "none");
+                Map<String, Object> cached = scrapeRow(scrape, "scrape-interleaved", registry, "1s");
+                if (none != null && cached != null) {
+                    put(r, "scrape_cpu_speedup_snapshot_cache_" + registry,
+                            (Double) none.get("cpu_p50_ns") / (Double) cached.get("cpu_p50_ns"), null,
+                            "one " + registry + " scrape of 100 named endpoints, median CPU time of the scraping "
+                                    + "thread: a stats snapshot per meter / one per endpoint (1 s cache, expired before "
+                                    + "each scrape); alternating blocks in one JVM");
+                    put(r, "scrape_wall_speedup_snapshot_cache_" + registry,
+                            (Double) none.get("wall_p50_ns") / (Double) cached.get("wall_p50_ns"), null,
+                            "the same in wall time");
+                    put(r, "scrape_alloc_ratio_snapshot_cache_" + registry,
+                            (Double) none.get("alloc_bytes_p50") / (Double) cached.get("alloc_bytes_p50"), null,
+                            "bytes allocated per scrape, without / with the cache");
+                    put(r, "scrape_snapshots_per_endpoint_" + registry,
+                            ((Number) cached.get("stats_snapshots_per_scrape")).doubleValue() / 100, "<= 1",
+                            "stats snapshots one " + registry + " scrape takes per endpoint with the cache (without: "
+                                    + ((Number) none.get("stats_snapshots_per_scrape")).longValue() / 100 + ")");
+                }
+                Map<String, Object> jmhNone = scrapeRow(scrape, "scrape-jmh", registry, "none");
+                Map<String, Object> jmhCached = scrapeRow(scrape, "scrape-jmh", registry, "1s");
+                if (jmhNone != null && jmhCached != null) {
+                    put(r, "scrape_speedup_snapshot_cache_" + registry + "_jmh",
+                            (Double) jmhNone.get("p50_ns") / (Double) jmhCached.get("p50_ns"), null,
+                            "the JMH cases' median times, without / with the cache (separate forks, run one after "
+                                    + "the other: carries the machine's drift between them)");
+                }
+            }
+        }
         return r;
+    }
+
+    private static Map<String, Object> scrapeRow(List<Map<String, Object>> rows, String bench, String registry,
+            String cache) {
+        for (Map<String, Object> row : rows) {
+            if (bench.equals(row.get("benchmark")) && registry.equals(row.get("registry"))
+                    && cache.equals(row.get("cache"))) {
+                return row;
+            }
+        }
+        return null;
     }
 
     private static Map<String, Object> find(List<Map<String, Object>> rows, String bench, String impl, String object,

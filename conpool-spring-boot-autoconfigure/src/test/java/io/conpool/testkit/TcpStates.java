@@ -20,6 +20,8 @@ public final class TcpStates {
     /** TCP state codes as Linux prints them. */
     private static final String ESTABLISHED = "01";
 
+    private static final String SYN_SENT = "02";
+
     /** Linux's {@code O_NONBLOCK} file status flag (octal, as {@code /proc/self/fdinfo} prints flags). */
     private static final long O_NONBLOCK = 04000;
 
@@ -59,6 +61,32 @@ public final class TcpStates {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Sockets of this process whose connect to {@code remotePort} is in progress (state SYN_SENT: the SYN went out,
+     * no answer yet), for a test that must act while a connect hangs. Only this process's sockets are counted (the
+     * kernel's table lists every process's).
+     */
+    public static int connectingTo(int remotePort) {
+        String remote = ":" + String.format(Locale.ROOT, "%04X", remotePort);
+        java.util.Set<String> ours = new java.util.HashSet<>(OpenSockets.descriptors().values());
+        int n = 0;
+        for (Path table : TABLES) {
+            try {
+                for (String line : Files.readAllLines(table)) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 9 && f[2].endsWith(remote) && SYN_SENT.equals(f[3])
+                            && ours.contains("socket:[" + f[9] + "]")) {
+                        n++;
+                    }
+                }
+            }
+            catch (IOException ex) {
+                throw new UncheckedIOException("reading " + table + " (the kit needs Linux /proc)", ex);
+            }
+        }
+        return n;
     }
 
     /** Waits until the peer's FIN or RST has reached {@code client}: no longer established, or gone. */

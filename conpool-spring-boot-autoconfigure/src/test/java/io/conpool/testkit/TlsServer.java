@@ -41,6 +41,8 @@ public final class TlsServer extends LoopbackServer {
 
     private final AtomicInteger handshakeFailures = new AtomicInteger();
 
+    private final java.util.concurrent.atomic.AtomicLong stalledBytes = new java.util.concurrent.atomic.AtomicLong();
+
     private TlsServer(TestCertificates certificates, String bindAddress) {
         super("tls", bindAddress);
         this.certificates = certificates;
@@ -76,6 +78,14 @@ public final class TlsServer extends LoopbackServer {
     public TlsServer reading(boolean read) {
         this.reading = read;
         return this;
+    }
+
+    /**
+     * Bytes received and dropped on stalled connections (see {@link #stallHandshakes}): above zero once a client's
+     * ClientHello arrived, so the client is waiting for an answer that never comes.
+     */
+    public long stalledBytesReceived() {
+        return stalledBytes.get();
     }
 
     /** Handshakes completed. */
@@ -123,8 +133,9 @@ public final class TlsServer extends LoopbackServer {
             // Read and drop what the client sends (its ClientHello), never write a byte.
             InputStream raw = connection.raw().getInputStream();
             byte[] sink = new byte[4096];
-            while (raw.read(sink) >= 0) {
-                // keep draining until the client or the test closes it
+            int n;
+            while ((n = raw.read(sink)) >= 0) {
+                stalledBytes.addAndGet(n); // keep draining until the client or the test closes it
             }
             return;
         }

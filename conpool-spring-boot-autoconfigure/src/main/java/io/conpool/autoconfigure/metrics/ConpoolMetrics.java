@@ -1,5 +1,6 @@
 package io.conpool.autoconfigure.metrics;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
 import io.conpool.CircuitState;
@@ -16,6 +18,7 @@ import io.conpool.ConnectionPoolListener;
 import io.conpool.ConpoolException;
 import io.conpool.Endpoint;
 import io.conpool.EndpointStats;
+import io.conpool.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -49,26 +52,64 @@ import org.apache.commons.logging.LogFactory;
  * back at once, since it stays configured; another endpoint's on its next event).
  *
  * <p>The hot path (acquire, release) costs one map lookup and one timer record; no allocation of its own.
+ *
+ * <p>A scrape reads some thirty meters per endpoint, and each of them used to take its own {@link EndpointStats}
+ * snapshot (the endpoint's lock, a map of close reasons, a copy of it). Instead, the gauges and counters of one
+ * endpoint share a snapshot that is reused for {@code statsTimeToLive} (default {@value #DEFAULT_STATS_TTL_MILLIS} ms,
+ * as HikariCP's {@code PoolStats} does): a scrape takes one snapshot per endpoint, and its meters agree with each
+ * other. The price is that a gauge read twice within the time-to-live shows the first reading; monitoring systems
+ * scrape every several seconds, so they always see a fresh snapshot. {@code /actuator/conpool} reads the pool
+ * directly and is not cached.
  */
 public class ConpoolMetrics implements ConnectionPoolListener {
 
     /** Tag value for endpoints beyond the bound. */
     public static final String OTHER = "other";
 
+    /** How long one endpoint's stats snapshot serves its meters unless told otherwise, in milliseconds. */
+    public static final long DEFAULT_STATS_TTL_MILLIS = 1000;
+
     private static final Log logger = LogFactory.getLog(ConpoolMetrics.class);
 
     private final int maxTaggedEndpoints;
 
+    private final long statsTtlNanos;
+
+    private final Ticker ticker;
+
     private volatile Binding[] bindings = new Binding[0];
 
     /**
+     * Meters whose gauges and counters reuse an endpoint's stats snapshot for
+     * {@value #DEFAULT_STATS_TTL_MILLIS} ms.
+     *
      * @param maxTaggedEndpoints most endpoints without a name that get their own tag value
      */
     public ConpoolMetrics(int maxTaggedEndpoints) {
+        this(maxTaggedEndpoints, Duration.ofMillis(DEFAULT_STATS_TTL_MILLIS), Ticker.SYSTEM);
+    }
+
+    /**
+     * @param maxTaggedEndpoints most endpoints without a name that get their own tag value
+     * @param statsTimeToLive how long one stats snapshot of an endpoint serves all of its gauges and counters;
+     * {@link Duration#ZERO} takes a snapshot for every meter read (no caching)
+     * @param ticker the clock that ages the snapshots (tests move it by hand)
+     */
+    public ConpoolMetrics(int maxTaggedEndpoints, Duration statsTimeToLive, Ticker ticker) {
         if (maxTaggedEndpoints < 0) {
             throw new IllegalArgumentException("maxTaggedEndpoints (" + maxTaggedEndpoints + ") must be 0 or more");
         }
+        if (statsTimeToLive == null || statsTimeToLive.isNegative()) {
+            throw new IllegalArgumentException("statsTimeToLive (" + statsTimeToLive + ") must be 0 or more");
+        }
         this.maxTaggedEndpoints = maxTaggedEndpoints;
+        this.statsTtlNanos = statsTimeToLive.toNanos();
+        this.ticker = java.util.Objects.requireNonNull(ticker, "ticker");
+    }
+
+    /** How long one stats snapshot of an endpoint serves its meters. */
+    public Duration statsTimeToLive() {
+        return Duration.ofNanos(statsTtlNanos);
     }
 
     /** Registers the meters of every endpoint the pool knows in the registry, and of every endpoint met later. */
@@ -184,6 +225,14 @@ public class ConpoolMetrics implements ConnectionPoolListener {
             this.poolName = poolName;
         }
 
+        long statsTtlNanos() {
+            return statsTtlNanos;
+        }
+
+        Ticker ticker() {
+            return ticker;
+        }
+
         EndpointMeters meters(Endpoint endpoint) {
             EndpointMeters m = byEndpoint.get(endpoint);
             return m != null ? m : register(endpoint);
@@ -261,6 +310,9 @@ public class ConpoolMetrics implements ConnectionPoolListener {
         /** Counters fed by events, only for the {@code other} aggregate; tagged endpoints count from stats. */
         final EventCounters events;
 
+        /** The snapshot every gauge and counter of this endpoint reads; {@code null} for the {@code other} aggregate. */
+        final StatsCache stats;
+
         final List<Meter> all = new ArrayList<>();
 
         EndpointMeters(Endpoint endpoint, String tag, boolean named, Binding b) {
@@ -282,43 +334,42 @@ public class ConpoolMetrics implements ConnectionPoolListener {
                 .register(r));
             if (endpoint == null) {
                 events = new EventCounters(tags, r, this);
+                stats = null;
                 return;
             }
             events = null;
             ConnectionPool pool = b.pool;
-            gauge("conpool.connections.active", "Connections leased now", tags, r, pool, endpoint, EndpointStats::active);
-            gauge("conpool.connections.idle", "Connections idle in the pool now", tags, r, pool, endpoint,
-                    EndpointStats::idle);
-            gauge("conpool.connections.pending", "Callers waiting for a connection now", tags, r, pool, endpoint,
+            stats = new StatsCache(pool, endpoint, b.statsTtlNanos(), b.ticker());
+            gauge("conpool.connections.active", "Connections leased now", tags, r, stats, EndpointStats::active);
+            gauge("conpool.connections.idle", "Connections idle in the pool now", tags, r, stats, EndpointStats::idle);
+            gauge("conpool.connections.pending", "Callers waiting for a connection now", tags, r, stats,
                     EndpointStats::pending);
-            gauge("conpool.connections.max", "Most connections to the endpoint", tags, r, pool, endpoint,
+            gauge("conpool.connections.max", "Most connections to the endpoint", tags, r, stats,
                     EndpointStats::maxConnections);
             add(Gauge.builder("conpool.connections.min", pool, p -> p.config(endpoint).minIdlePerEndpoint())
                 .description("Idle connections kept open")
                 .tags(tags)
                 .strongReference(true)
                 .register(r));
-            counter("conpool.connections.created", "Connections opened", tags, r, pool, endpoint,
-                    EndpointStats::created);
-            counter("conpool.connections.hits", "Acquires served by an idle connection", tags, r, pool, endpoint,
+            counter("conpool.connections.created", "Connections opened", tags, r, stats, EndpointStats::created);
+            counter("conpool.connections.hits", "Acquires served by an idle connection", tags, r, stats,
                     EndpointStats::reused);
-            counter("conpool.connections.misses", "Acquires that had to open a connection", tags, r, pool, endpoint,
+            counter("conpool.connections.misses", "Acquires that had to open a connection", tags, r, stats,
                     EndpointStats::misses);
             counter("conpool.connections.errors", "Failed attempts to open a connection (DNS, connect, TLS)", tags,
-                    r, pool, endpoint, EndpointStats::errors);
-            counter("conpool.connections.timeouts", "Acquires that gave up waiting", tags, r, pool, endpoint,
+                    r, stats, EndpointStats::errors);
+            counter("conpool.connections.timeouts", "Acquires that gave up waiting", tags, r, stats,
                     EndpointStats::acquireTimeouts);
             counter("conpool.connections.rejected", "Acquires turned away at once (too many waiters, open circuit)",
-                    tags, r, pool, endpoint, EndpointStats::rejected);
-            counter("conpool.connections.leaks", "Leases held past the leak detection threshold", tags, r, pool,
-                    endpoint, EndpointStats::leaksDetected);
+                    tags, r, stats, EndpointStats::rejected);
+            counter("conpool.connections.leaks", "Leases held past the leak detection threshold", tags, r, stats,
+                    EndpointStats::leaksDetected);
             for (CloseReason reason : CloseReason.values()) {
                 counter("conpool.connections.closed", "Connections closed, by reason", tags.and("reason", reason.tag()),
-                        r, pool, endpoint, s -> s.closed(reason));
+                        r, stats, s -> s.closed(reason));
             }
             for (CircuitState state : CircuitState.values()) {
-                add(Gauge.builder("conpool.circuit.state", pool,
-                        p -> p.stats(endpoint).circuitState() == state ? 1 : 0)
+                add(Gauge.builder("conpool.circuit.state", stats, c -> c.get().circuitState() == state ? 1 : 0)
                     .description("Circuit breaker state: 1 for the current state, 0 for the others")
                     .tags(tags.and("state", state.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')))
                     .strongReference(true)
@@ -326,18 +377,19 @@ public class ConpoolMetrics implements ConnectionPoolListener {
             }
         }
 
-        private void gauge(String name, String description, Tags tags, MeterRegistry r, ConnectionPool pool,
-                Endpoint endpoint, ToDoubleFunction<EndpointStats> value) {
-            add(Gauge.builder(name, pool, p -> value.applyAsDouble(p.stats(endpoint)))
+        private void gauge(String name, String description, Tags tags, MeterRegistry r, StatsCache stats,
+                ToDoubleFunction<EndpointStats> value) {
+            add(Gauge.builder(name, stats, c -> value.applyAsDouble(c.get()))
                 .description(description)
                 .tags(tags)
                 .strongReference(true)
                 .register(r));
         }
 
-        private void counter(String name, String description, Tags tags, MeterRegistry r, ConnectionPool pool,
-                Endpoint endpoint, ToDoubleFunction<EndpointStats> value) {
-            add(FunctionCounter.builder(name, pool, p -> value.applyAsDouble(p.stats(endpoint)))
+        /** Micrometer holds a function counter's object weakly: {@link #stats} keeps it alive with these meters. */
+        private void counter(String name, String description, Tags tags, MeterRegistry r, StatsCache stats,
+                ToDoubleFunction<EndpointStats> value) {
+            add(FunctionCounter.builder(name, stats, c -> value.applyAsDouble(c.get()))
                 .description(description)
                 .tags(tags)
                 .register(r));
@@ -352,6 +404,55 @@ public class ConpoolMetrics implements ConnectionPoolListener {
             for (Meter meter : all) {
                 registry.remove(meter);
             }
+        }
+    }
+
+    /**
+     * One endpoint's latest stats snapshot, shared by all of its gauges and counters and taken again once it is
+     * older than the time-to-live. Reading it is a volatile read and a clock read; there is no lock, so a scrape
+     * never waits for another one, and the pool's hot path never sees the metrics at all.
+     *
+     * <p>Counters must never go backwards while their meter exists. Two scrapes may find the snapshot expired at the
+     * same time and both take a new one; only the first to publish wins (compare-and-set against the snapshot it found
+     * expired), the other uses the winner's. Each published snapshot was therefore taken after the one before it was
+     * published, so the values readers see only move forward. A new {@code StatsCache} (an endpoint's meters
+     * registered again after a clear) starts empty.
+     */
+    static final class StatsCache {
+
+        private final ConnectionPool pool;
+
+        private final Endpoint endpoint;
+
+        private final long ttlNanos;
+
+        private final Ticker ticker;
+
+        private final AtomicReference<Snapshot> latest = new AtomicReference<>();
+
+        StatsCache(ConnectionPool pool, Endpoint endpoint, long ttlNanos, Ticker ticker) {
+            this.pool = pool;
+            this.endpoint = endpoint;
+            this.ttlNanos = ttlNanos;
+            this.ticker = ticker;
+        }
+
+        EndpointStats get() {
+            Snapshot current = latest.get();
+            long now = ticker.nanoTime();
+            // Subtraction, not comparison of absolute values: nanoTime may wrap. A snapshot taken by another thread
+            // after this one read the clock gives a negative age: fresh.
+            if (current != null && now - current.takenAt < ttlNanos) {
+                return current.stats;
+            }
+            Snapshot fresh = new Snapshot(pool.stats(endpoint), now);
+            if (latest.compareAndSet(current, fresh)) {
+                return fresh.stats;
+            }
+            return latest.get().stats;
+        }
+
+        private record Snapshot(EndpointStats stats, long takenAt) {
         }
     }
 
