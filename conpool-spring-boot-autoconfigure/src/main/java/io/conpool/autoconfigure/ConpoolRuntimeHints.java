@@ -7,6 +7,7 @@ import io.conpool.autoconfigure.endpoint.ConpoolEndpoint;
 
 import org.springframework.aot.hint.BindingReflectionHintsRegistrar;
 import org.springframework.aot.hint.ExecutableMode;
+import org.springframework.aot.hint.MemberCategory;
 import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.RuntimeHintsRegistrar;
 import org.springframework.aot.hint.TypeReference;
@@ -33,6 +34,10 @@ import org.springframework.util.ClassUtils;
  * <li>{@code Thread.isVirtual()} and {@code Thread.startVirtualThread(Runnable)}: the core looks them up by name
  * through method handles (so that it runs on Java 17), which a native image resolves only for registered
  * methods.</li>
+ * <li>what {@link CoreSettings} and {@link io.conpool.PoolConfig} read by reflection so that each setting is written
+ * once: the declared fields of the properties classes (walked to find every setting), the public methods of
+ * {@link io.conpool.PoolConfig} and its builder (a property's getter and builder method are found by name), and the
+ * fields of the core's {@code PoolConfig.Values} (copied, compared and printed field by field).</li>
  * </ul>
  *
  * <p>Nothing else is loaded by name: the built-in health checks ({@code redis-ping}) are instances in a map, a
@@ -51,6 +56,21 @@ public class ConpoolRuntimeHints implements RuntimeHintsRegistrar {
                     ConpoolEndpoint.CircuitReset.class);
         }
         binding.registerReflectionHints(hints.reflection(), CircuitState.class);
+        // Each setting written once: found by reflection (CoreSettings, PoolConfig.Values).
+        for (Class<?> settings : List.of(EndpointSettings.class, ConpoolProperties.class,
+                ConpoolProperties.EndpointProperties.class)) {
+            for (Class<?> c = settings; c != null && c != Object.class; c = c.getSuperclass()) {
+                hints.reflection().registerType(c, MemberCategory.ACCESS_DECLARED_FIELDS);
+                for (Class<?> nested : c.getDeclaredClasses()) {
+                    hints.reflection().registerType(nested, MemberCategory.ACCESS_DECLARED_FIELDS,
+                            MemberCategory.INVOKE_PUBLIC_METHODS);
+                }
+            }
+        }
+        hints.reflection().registerType(io.conpool.PoolConfig.class, MemberCategory.INVOKE_PUBLIC_METHODS);
+        hints.reflection().registerType(io.conpool.PoolConfig.Builder.class, MemberCategory.INVOKE_PUBLIC_METHODS);
+        hints.reflection().registerType(TypeReference.of("io.conpool.PoolConfig$Values"),
+                MemberCategory.ACCESS_DECLARED_FIELDS);
         // By name: these methods exist on Java 21+ only, and the core compiles for 17.
         hints.reflection()
             .registerType(Thread.class,

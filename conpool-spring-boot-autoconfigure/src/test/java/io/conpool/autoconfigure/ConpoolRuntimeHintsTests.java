@@ -48,7 +48,16 @@ class ConpoolRuntimeHintsTests {
         RuntimeHints hints = new RuntimeHints();
         new ConpoolRuntimeHints().registerHints(hints, getClass().getClassLoader());
         assertThat(hints).matches(answersOfTheDeleteOperation(), "the DELETE operation's concrete answers")
-            .matches(reflection().onType(CircuitState.class), "CircuitState, a health detail value");
+            .matches(reflection().onType(CircuitState.class), "CircuitState, a health detail value")
+            .matches(reflection().onFieldAccess(EndpointSettings.class, "connectionTimeout"),
+                    "the settings' fields, walked by CoreSettings")
+            .matches(reflection().onMethodInvocation(io.conpool.PoolConfig.Builder.class, "connectionTimeout"),
+                    "the builder methods a property is applied through")
+            .matches(reflection().onMethodInvocation(io.conpool.PoolConfig.class, "connectionTimeout"),
+                    "the getters the actuator's config view reads")
+            .matches(reflection().onFieldAccess(
+                    org.springframework.util.ClassUtils.resolveClassName("io.conpool.PoolConfig$Values", null),
+                    "connectionTimeout"), "PoolConfig's own field walk");
         assertVirtualThreadMethods(hints);
     }
 
@@ -108,8 +117,8 @@ class ConpoolRuntimeHintsTests {
                         "accessor of the GET answer")
                 .matches(reflection().onMethodInvocation(ConpoolEndpoint.StatsDescriptor.class, "closedByReason"),
                         "accessor of a nested record of the GET answer")
-                .matches(reflection().onMethodInvocation(ConpoolEndpoint.CircuitBreakerDescriptor.class,
-                        "failureThreshold"), "accessor of a deeply nested record");
+                .matches(reflection().onMethodInvocation(ConpoolEndpoint.TlsDescriptor.class, "verifyHostname"),
+                        "accessor of a deeply nested record");
 
             // Spring: factories of META-INF/spring.factories are instantiated reflectively
             assertThat(hints).matches(
