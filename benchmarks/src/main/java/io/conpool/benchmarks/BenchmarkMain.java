@@ -339,7 +339,7 @@ public final class BenchmarkMain {
         List<Map<String, Object>> rows = new ArrayList<>();
         List<RunResult> results = new ArrayList<>();
         for (int threads : p.microThreads()) {
-            report.line("  borrow + return, " + threads + " thread(s): 20 cases...");
+            report.line("  borrow + return, " + threads + " thread(s)...");
             ChainedOptionsBuilder o = options(p, dir.resolve("jmh-borrow-return-" + threads + "t.txt"), threads)
                     .include(BorrowReturnBenchmark.class.getName() + ".borrowReturn");
             if (onlyImpls != null) {
