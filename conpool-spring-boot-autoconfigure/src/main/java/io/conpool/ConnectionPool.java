@@ -92,6 +92,18 @@ public interface ConnectionPool extends AutoCloseable {
      */
     ClearResult clearEndpoint(Endpoint endpoint);
 
+    /**
+     * The TLS material of the endpoint changed: its {@link Tls#sslContextSource() source} gives a new context now
+     * (a rotated certificate or trust). New connections shake hands with the new material; idle connections made
+     * with the old one close now and leased ones when returned, both counted under
+     * {@link CloseReason#TLS_MATERIAL_CHANGED}. Waiters keep waiting and are served with new connections. The
+     * endpoint stays the same (its stats go on). Nothing happens for an endpoint the pool does not know or a closed
+     * pool.
+     *
+     * @throws IllegalArgumentException if the endpoint is not a TLS endpoint
+     */
+    ClearResult tlsMaterialChanged(Endpoint endpoint);
+
     /** Closes the endpoint's idle connections now (leased ones are untouched). Returns how many were closed. */
     int closeIdleConnections(Endpoint endpoint);
 

@@ -230,6 +230,22 @@ public final class DefaultConnectionPool implements ConnectionPool {
     }
 
     @Override
+    public ClearResult tlsMaterialChanged(Endpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        if (!endpoint.isTls()) {
+            throw new IllegalArgumentException(endpoint + " is not a TLS endpoint: it has no TLS material to change");
+        }
+        EndpointPool p = pools.get(endpoint);
+        if (p == null || closed.get()) {
+            return new ClearResult(endpoint, 0, 0);
+        }
+        ClearResult result = p.retire(CloseReason.TLS_MATERIAL_CHANGED);
+        log.info("TLS material of {} changed: {} idle connections closed, {} leased ones will close when returned",
+                endpoint, result.idleClosed(), result.leasedMarked());
+        return result;
+    }
+
+    @Override
     public int closeIdleConnections(Endpoint endpoint) {
         EndpointPool p = pools.get(Objects.requireNonNull(endpoint, "endpoint"));
         return p == null ? 0 : p.closeIdle();

@@ -98,8 +98,17 @@ final class EndpointPool {
     /** Every open connection, idle or leased: for leak reports, DNS retirement and the forced close at shutdown. */
     private final Set<Connection> registry = ConcurrentHashMap.newKeySet();
 
-    /** {@code clearEndpoint} generation: connections made before the last clear close when next seen. */
+    /**
+     * Retirement generation: connections made before the last {@link #retire} (a clear, a TLS material change) close
+     * when next seen, for {@link #retiredReason}.
+     */
     private volatile int generation;
+
+    /**
+     * Why connections of an older generation close: the reason of the last {@link #retire}. A connection older than
+     * several retirements closes for the last one, which is as true of it as the first.
+     */
+    private volatile CloseReason retiredReason = CloseReason.CLEARED;
 
     private volatile boolean closed;
 
@@ -425,23 +434,36 @@ final class EndpointPool {
     // ---------------------------------------------------------------- management
 
     ClearResult clear() {
-        bumpGeneration();
-        int closedNow = destroyIdle(CloseReason.CLEARED);
-        int marked = leasedCount();
+        ClearResult result = retire(CloseReason.CLEARED);
         if (listeners.any()) {
             listeners.fire(endpoint, counters, l -> l.onEndpointCleared(endpoint));
         }
         log.info("cleared {}: {} idle connections closed, {} leased ones will close when returned", endpoint,
-                closedNow, marked);
-        return new ClearResult(endpoint, closedNow, marked);
+                result.idleClosed(), result.leasedMarked());
+        return result;
     }
 
-    private synchronized void bumpGeneration() {
+    /**
+     * Retires every connection open now, for {@code reason}: idle ones close at once, leased ones when returned, and
+     * those being opened meanwhile (made in the old generation) when first seen.
+     */
+    ClearResult retire(CloseReason reason) {
+        bumpGeneration(reason);
+        int closedNow = destroyIdle(reason);
+        return new ClearResult(endpoint, closedNow, leasedCount());
+    }
+
+    private synchronized void bumpGeneration(CloseReason reason) {
+        retiredReason = reason; // before the generation: a reader that sees the new generation sees this reason
         generation++;
     }
 
     int generation() {
         return generation;
+    }
+
+    CloseReason retiredReason() {
+        return retiredReason;
     }
 
     int closeIdle() {

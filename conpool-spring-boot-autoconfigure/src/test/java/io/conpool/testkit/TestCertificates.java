@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -36,7 +37,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A certificate authority and a server certificate generated at test time (EC P-256, valid from a day ago to a
  * day ahead), with subject alternative names {@value #HOST}, {@code localhost} and {@code 127.0.0.1}. Gives the
- * server's {@link SSLContext} and a client {@link SSLContext} trusting only this CA.
+ * server's {@link SSLContext} and a client {@link SSLContext} trusting only this CA; for mutual TLS, issues client
+ * certificates ({@link #issueClientCertificate}) and a server context that requires one from a given CA.
  *
  * <p>{@link #shared()} is generated once per JVM; {@link #generate()} makes an independent CA, e.g. for "a
  * certificate from a CA the client does not trust".
@@ -54,16 +56,22 @@ public final class TestCertificates {
 
     private final X509Certificate caCertificate;
 
+    private final KeyPair caKeys;
+
     private final X509Certificate serverCertificate;
+
+    private final KeyPair serverKeys;
 
     private final SSLContext serverContext;
 
     private final SSLContext clientContext;
 
-    private TestCertificates(X509Certificate ca, X509Certificate server, SSLContext serverContext,
-            SSLContext clientContext) {
+    private TestCertificates(X509Certificate ca, KeyPair caKeys, X509Certificate server, KeyPair serverKeys,
+            SSLContext serverContext, SSLContext clientContext) {
         this.caCertificate = ca;
+        this.caKeys = caKeys;
         this.serverCertificate = server;
+        this.serverKeys = serverKeys;
         this.serverContext = serverContext;
         this.clientContext = clientContext;
     }
@@ -122,18 +130,49 @@ public final class TestCertificates {
             server.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
             X509Certificate serverCert = sign(server, caKeys);
 
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("server", serverKeys.getPrivate(), PASSWORD, new Certificate[] { serverCert, caCert });
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, PASSWORD);
-            SSLContext serverContext = SSLContext.getInstance("TLS");
-            serverContext.init(kmf.getKeyManagers(), null, null);
-
-            return new TestCertificates(caCert, serverCert, serverContext, trusting(caCert));
+            SSLContext serverContext = context(serverKeys, serverCert, caCert, null);
+            return new TestCertificates(caCert, caKeys, serverCert, serverKeys, serverContext, trustingContext(caCert));
         }
         catch (Exception ex) {
             throw new IllegalStateException("generating test certificates", ex);
+        }
+    }
+
+    /**
+     * A client certificate for {@code commonName}, signed by this CA (extended key usage client authentication), with
+     * its private key.
+     */
+    public ClientCertificate issueClientCertificate(String commonName) {
+        try {
+            KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+            kpg.initialize(256);
+            KeyPair keys = kpg.generateKeyPair();
+            Instant now = Instant.now();
+            X509v3CertificateBuilder client = new JcaX509v3CertificateBuilder(caCertificate, serial(),
+                    Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(1))),
+                    new X500Name("CN=" + commonName), keys.getPublic());
+            client.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            client.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+            client.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            client.addExtension(Extension.authorityKeyIdentifier, false,
+                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCertificate));
+            return new ClientCertificate(sign(client, caKeys), keys.getPrivate(), caCertificate);
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException("issuing a client certificate", ex);
+        }
+    }
+
+    /**
+     * The server side for mutual TLS: this server's key and certificate chain, trusting client certificates issued by
+     * {@code clientCa} only.
+     */
+    public SSLContext serverContextRequiringClientsOf(X509Certificate clientCa) {
+        try {
+            return context(serverKeys, serverCertificate, caCertificate, clientCa);
+        }
+        catch (GeneralSecurityException | java.io.IOException ex) {
+            throw new IllegalStateException(ex);
         }
     }
 
@@ -153,7 +192,7 @@ public final class TestCertificates {
     /** A new client context trusting this CA: same trust, a different object, hence a different endpoint. */
     public SSLContext newClientContext() {
         try {
-            return trusting(caCertificate);
+            return trustingContext(caCertificate);
         }
         catch (GeneralSecurityException | java.io.IOException ex) {
             throw new IllegalStateException(ex);
@@ -168,15 +207,43 @@ public final class TestCertificates {
         return serverCertificate;
     }
 
-    private static SSLContext trusting(X509Certificate ca) throws GeneralSecurityException, java.io.IOException {
+    /** A context with this key and chain, trusting {@code trusted} (or the JDK's defaults when {@code null}). */
+    private static SSLContext context(KeyPair keys, X509Certificate certificate, X509Certificate issuer,
+            X509Certificate trusted) throws GeneralSecurityException, java.io.IOException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("key", keys.getPrivate(), PASSWORD, new Certificate[] { certificate, issuer });
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, PASSWORD);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), trusted == null ? null : trusting(trusted).getTrustManagers(), null);
+        return context;
+    }
+
+    private static TrustManagerFactory trusting(X509Certificate ca) throws GeneralSecurityException,
+            java.io.IOException {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", ca);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
+        return tmf;
+    }
+
+    private static SSLContext trustingContext(X509Certificate ca) throws GeneralSecurityException, java.io.IOException {
         SSLContext client = SSLContext.getInstance("TLS");
-        client.init(null, tmf.getTrustManagers(), null);
+        client.init(null, trusting(ca).getTrustManagers(), null);
         return client;
+    }
+
+    /**
+     * A client certificate with its key, and the CA that issued it.
+     *
+     * @param certificate the client's certificate
+     * @param privateKey its private key
+     * @param issuer the CA certificate that signed it
+     */
+    public record ClientCertificate(X509Certificate certificate, PrivateKey privateKey, X509Certificate issuer) {
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer) throws Exception {
