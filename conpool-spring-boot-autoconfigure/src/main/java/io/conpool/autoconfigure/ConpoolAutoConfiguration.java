@@ -24,6 +24,10 @@ import org.springframework.core.env.Environment;
  * <p>Every {@link ConnectionPoolListener} bean (including the ones the metrics and health auto-configurations
  * contribute) is registered on the pool, and every {@link ConnectionPoolBuilderCustomizer} is applied last.
  *
+ * <p>Endpoints whose TLS comes from a Spring Boot SSL bundle follow its reloads
+ * ({@code spring.ssl.bundle.<type>.<name>.reload-on-update=true}): new connections use the new certificates, and the
+ * old connections close (idle ones at once, leased ones when returned). See {@link SslBundleTlsMaterial}.
+ *
  * <p>Named endpoints with a {@code min-idle} are warmed in the background as soon as the pool is built, by the
  * pool's maintenance worker; the first sweep of idle connections comes one {@code validation-interval} later.
  * Start-up does not wait for either: a backend that is down must not keep the application from starting (its
@@ -52,13 +56,17 @@ public final class ConpoolAutoConfiguration {
                 ObjectProvider<SslBundles> sslBundles, ConfigurableListableBeanFactory beanFactory,
                 ObjectProvider<ConnectionPoolListener> listeners,
                 ObjectProvider<ConnectionPoolBuilderCustomizer> customizers, ConnectionPoolShutdown shutdown) {
+            SslBundles bundles = sslBundles.getIfAvailable();
             ConpoolPropertiesMapper mapper = new ConpoolPropertiesMapper(properties, ConfiguredValues.of(environment),
-                    sslBundles.getIfAvailable(), name -> healthCheckBean(beanFactory, name));
+                    bundles, name -> healthCheckBean(beanFactory, name));
             ConnectionPool.Builder builder = mapper.toBuilder();
             listeners.orderedStream().forEach(builder::listener);
             customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
             ConnectionPool pool = builder.build();
             shutdown.manage(pool);
+            for (SslBundleTlsMaterial material : mapper.bundleMaterials()) {
+                material.followUpdates(bundles, pool); // a reloaded bundle (rotated certificates) drains the pool
+            }
             return pool;
         }
 
