@@ -161,6 +161,8 @@ public interface ConnectionPool extends AutoCloseable {
 
         private final List<ConnectionPoolListener> listeners = new ArrayList<>();
 
+        private final List<ConnectionPoolObserver> observers = new ArrayList<>();
+
         private Resolver resolver = Resolver.SYSTEM;
 
         private Duration dnsCacheTtl = DEFAULT_DNS_CACHE_TTL;
@@ -218,6 +220,15 @@ public interface ConnectionPool extends AutoCloseable {
         /** Adds a listener (hooks on created, reused, closed with reason, ...). */
         public Builder listener(ConnectionPoolListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Adds an observer, told when each acquire, wait, connect attempt and TLS handshake starts and ends (for
+         * tracing). Several are called in the order added; none by default, which costs nothing.
+         */
+        public Builder observer(ConnectionPoolObserver observer) {
+            observers.add(Objects.requireNonNull(observer, "observer"));
             return this;
         }
 
@@ -298,8 +309,8 @@ public interface ConnectionPool extends AutoCloseable {
         }
 
         public ConnectionPool build() {
-            return new DefaultConnectionPool(name, defaults, named, overrides, listeners, resolver, dnsCacheTtl,
-                    dnsNegativeCacheTtl, dnsCacheMaxSize, ticker, maxTotalConnections, jmxEnabled,
+            return new DefaultConnectionPool(name, defaults, named, overrides, listeners, observers, resolver,
+                    dnsCacheTtl, dnsNegativeCacheTtl, dnsCacheMaxSize, ticker, maxTotalConnections, jmxEnabled,
                     forgetUnusedEndpointsAfter);
         }
 

@@ -18,6 +18,7 @@ import io.conpool.CircuitState;
 import io.conpool.ClearResult;
 import io.conpool.CloseReason;
 import io.conpool.ConnectTimeoutException;
+import io.conpool.ConnectionPoolObserver;
 import io.conpool.ConpoolException;
 import io.conpool.Endpoint;
 import io.conpool.EndpointStats;
@@ -72,6 +73,9 @@ final class EndpointPool {
     private final GenericKeyedObjectPool<Endpoint, Connection> connections;
 
     private final Listeners listeners;
+
+    /** {@code null} when the pool has no observer. */
+    final Observers observers;
 
     private final TotalLimit total;
 
@@ -134,6 +138,7 @@ final class EndpointPool {
         this.ticker = pool.ticker();
         this.connections = pool.connections();
         this.listeners = pool.listeners();
+        this.observers = pool.observers();
         this.total = pool.totalLimit();
         this.maxConnections = config.maxConnectionsPerEndpoint();
         this.leakThresholdNanos = config.leakDetectionThreshold().map(Duration::toNanos).orElse(0L);
@@ -221,7 +226,25 @@ final class EndpointPool {
         if (gate.tryAcquire()) {
             return true;
         }
-        switch (gate.acquire(call.deadline(), pool.deadlineWatch)) {
+        if (observers == null) {
+            return waited(gate.acquire(call.deadline(), pool.deadlineWatch), call);
+        }
+        Observers.Observed wait = observers.start(ConnectionPoolObserver.Phase.WAIT, endpoint);
+        boolean granted;
+        try {
+            granted = waited(gate.acquire(call.deadline(), pool.deadlineWatch), call);
+        }
+        catch (RuntimeException | Error ex) {
+            wait.failed(ex);
+            throw ex;
+        }
+        wait.succeeded(false);
+        return granted;
+    }
+
+    /** What a wait in line came to: a permit, a forgotten endpoint ({@code false}), or the caller's exception. */
+    private boolean waited(Gate.Outcome outcome, CallContext call) {
+        switch (outcome) {
             case GRANTED:
                 return true;
             case RETIRED:
