@@ -35,7 +35,12 @@ public enum CloseReason {
      * Closed while idle, or on return, so that a caller of another endpoint could open one under
      * {@code maxTotalConnections}.
      */
-    TOTAL_LIMIT;
+    TOTAL_LIMIT,
+    /**
+     * The endpoint's TLS material (trust or client key) was replaced, e.g. a certificate rotated
+     * ({@link ConnectionPool#tlsMaterialChanged}): connections shaken hands with the old material close.
+     */
+    TLS_MATERIAL_CHANGED;
 
     /** Lower-case, dash-separated form used as a metric tag and in JSON, e.g. {@code idle-timeout}. */
     public String tag() {

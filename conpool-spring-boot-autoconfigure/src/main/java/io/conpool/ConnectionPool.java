@@ -92,6 +92,18 @@ public interface ConnectionPool extends AutoCloseable {
      */
     ClearResult clearEndpoint(Endpoint endpoint);
 
+    /**
+     * The TLS material of the endpoint changed: its {@link Tls#sslContextSource() source} gives a new context now
+     * (a rotated certificate or trust). New connections shake hands with the new material; idle connections made
+     * with the old one close now and leased ones when returned, both counted under
+     * {@link CloseReason#TLS_MATERIAL_CHANGED}. Waiters keep waiting and are served with new connections. The
+     * endpoint stays the same (its stats go on). Nothing happens for an endpoint the pool does not know or a closed
+     * pool.
+     *
+     * @throws IllegalArgumentException if the endpoint is not a TLS endpoint
+     */
+    ClearResult tlsMaterialChanged(Endpoint endpoint);
+
     /** Closes the endpoint's idle connections now (leased ones are untouched). Returns how many were closed. */
     int closeIdleConnections(Endpoint endpoint);
 
@@ -148,6 +160,8 @@ public interface ConnectionPool extends AutoCloseable {
         private final Map<Endpoint, PoolConfig> overrides = new LinkedHashMap<>();
 
         private final List<ConnectionPoolListener> listeners = new ArrayList<>();
+
+        private final List<ConnectionPoolObserver> observers = new ArrayList<>();
 
         private Resolver resolver = Resolver.SYSTEM;
 
@@ -206,6 +220,15 @@ public interface ConnectionPool extends AutoCloseable {
         /** Adds a listener (hooks on created, reused, closed with reason, ...). */
         public Builder listener(ConnectionPoolListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Adds an observer, told when each acquire, wait, connect attempt and TLS handshake starts and ends (for
+         * tracing). Several are called in the order added; none by default, which costs nothing.
+         */
+        public Builder observer(ConnectionPoolObserver observer) {
+            observers.add(Objects.requireNonNull(observer, "observer"));
             return this;
         }
 
@@ -286,8 +309,8 @@ public interface ConnectionPool extends AutoCloseable {
         }
 
         public ConnectionPool build() {
-            return new DefaultConnectionPool(name, defaults, named, overrides, listeners, resolver, dnsCacheTtl,
-                    dnsNegativeCacheTtl, dnsCacheMaxSize, ticker, maxTotalConnections, jmxEnabled,
+            return new DefaultConnectionPool(name, defaults, named, overrides, listeners, observers, resolver,
+                    dnsCacheTtl, dnsNegativeCacheTtl, dnsCacheMaxSize, ticker, maxTotalConnections, jmxEnabled,
                     forgetUnusedEndpointsAfter);
         }
 

@@ -3,6 +3,7 @@ package io.conpool;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
 
@@ -13,6 +14,11 @@ import javax.net.ssl.SSLContext;
  * <p>All of these are part of the endpoint's identity: two endpoints that differ in any of them never share a
  * connection. The {@code SSLContext} is compared by identity (the same context object means the same trust).
  *
+ * <p>Material that changes while the application runs (a rotated client certificate, a new CA) comes from a
+ * source instead ({@link Builder#sslContextSource(Supplier)}): the source, not the context it gives, is then the
+ * identity, so the endpoint stays the same pool key across a rotation. After the source gives a new context, tell the
+ * pool ({@link ConnectionPool#tlsMaterialChanged(Endpoint)}) so that connections made with the old one close.
+ *
  * <p>Defaults are safe: the JDK's default trust store, SNI = the endpoint's host name (never sent for IP
  * literals), host name verification on, TLS 1.3 and 1.2 only.
  */
@@ -21,7 +27,11 @@ public final class Tls {
     /** Protocol versions offered unless told otherwise; TLS 1.0 and 1.1 are never offered by default. */
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
+    /** The fixed context; {@code null} when the material comes from {@link #source}. */
     private final SSLContext sslContext;
+
+    /** Where the current context comes from, or {@code null} for a fixed one. */
+    private final Supplier<SSLContext> source;
 
     private final String serverName;
 
@@ -30,7 +40,8 @@ public final class Tls {
     private final List<String> protocols;
 
     private Tls(Builder b) {
-        this.sslContext = b.sslContext != null ? b.sslContext : defaultContext();
+        this.source = b.source;
+        this.sslContext = b.source != null ? null : b.sslContext != null ? b.sslContext : defaultContext();
         this.serverName = b.serverName;
         this.verifyHostname = b.verifyHostname;
         this.protocols = List.copyOf(b.protocols);
@@ -50,9 +61,26 @@ public final class Tls {
         return new Builder();
     }
 
-    /** The context whose trust (and key) managers are used for the handshake. */
+    /**
+     * The context whose trust (and key) managers are used for the handshake: the fixed one, or what the source gives
+     * now (asked for every new connection).
+     *
+     * @throws IllegalStateException if the source gives {@code null}
+     */
     public SSLContext sslContext() {
-        return sslContext;
+        if (source == null) {
+            return sslContext;
+        }
+        SSLContext current = source.get();
+        if (current == null) {
+            throw new IllegalStateException("the SSLContext source of " + this + " gave null");
+        }
+        return current;
+    }
+
+    /** The source the context comes from ({@link Builder#sslContextSource}), or {@code null} for a fixed context. */
+    public Supplier<SSLContext> sslContextSource() {
+        return source;
     }
 
     /** The SNI name and the name verified against the certificate; {@code null} means the endpoint's host. */
@@ -71,8 +99,8 @@ public final class Tls {
     }
 
     public Builder toBuilder() {
-        return new Builder().sslContext(sslContext).serverName(serverName).verifyHostname(verifyHostname)
-                .protocols(protocols);
+        Builder b = source != null ? new Builder().sslContextSource(source) : new Builder().sslContext(sslContext);
+        return b.serverName(serverName).verifyHostname(verifyHostname).protocols(protocols);
     }
 
     @Override
@@ -84,13 +112,18 @@ public final class Tls {
             return false;
         }
         Tls other = (Tls) o;
-        return sslContext == other.sslContext && verifyHostname == other.verifyHostname
+        return identity() == other.identity() && verifyHostname == other.verifyHostname
                 && Objects.equals(serverName, other.serverName) && protocols.equals(other.protocols);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(System.identityHashCode(sslContext), serverName, verifyHostname, protocols);
+        return Objects.hash(System.identityHashCode(identity()), serverName, verifyHostname, protocols);
+    }
+
+    /** What equality compares by identity: the source when there is one, so a rotation keeps the endpoint equal. */
+    private Object identity() {
+        return source != null ? source : sslContext;
     }
 
     @Override
@@ -113,6 +146,8 @@ public final class Tls {
 
         private SSLContext sslContext;
 
+        private Supplier<SSLContext> source;
+
         private String serverName;
 
         private boolean verifyHostname = true;
@@ -122,9 +157,22 @@ public final class Tls {
         private Builder() {
         }
 
-        /** Trust (and client key) material; default: {@link SSLContext#getDefault()}. */
+        /** Trust (and client key) material; default: {@link SSLContext#getDefault()}. Replaces a source. */
         public Builder sslContext(SSLContext sslContext) {
             this.sslContext = sslContext;
+            this.source = null;
+            return this;
+        }
+
+        /**
+         * Trust (and client key) material that may change while the pool runs, such as a certificate reloaded from
+         * files. The source is asked for every new connection, so it must be quick and give the same context object
+         * until the material changes (cache it; never build a context per call). Endpoints compare the source by
+         * identity: keep one source per set of material. Replaces a fixed context.
+         */
+        public Builder sslContextSource(Supplier<SSLContext> source) {
+            this.source = Objects.requireNonNull(source, "source");
+            this.sslContext = null;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.conpool.autoconfigure;
 
 import io.conpool.ConnectionPool;
 import io.conpool.ConnectionPoolListener;
+import io.conpool.ConnectionPoolObserver;
 import io.conpool.HealthCheck;
 
 import org.springframework.beans.factory.BeanFactory;
@@ -22,7 +23,12 @@ import org.springframework.core.env.Environment;
  * closes it gracefully with the context. {@code conpool.enabled=false} turns it off.
  *
  * <p>Every {@link ConnectionPoolListener} bean (including the ones the metrics and health auto-configurations
- * contribute) is registered on the pool, and every {@link ConnectionPoolBuilderCustomizer} is applied last.
+ * contribute) and every {@link ConnectionPoolObserver} bean (the observation auto-configuration's) is registered on
+ * the pool, and every {@link ConnectionPoolBuilderCustomizer} is applied last.
+ *
+ * <p>Endpoints whose TLS comes from a Spring Boot SSL bundle follow its reloads
+ * ({@code spring.ssl.bundle.<type>.<name>.reload-on-update=true}): new connections use the new certificates, and the
+ * old connections close (idle ones at once, leased ones when returned). See {@link SslBundleTlsMaterial}.
  *
  * <p>Named endpoints with a {@code min-idle} are warmed in the background as soon as the pool is built, by the
  * pool's maintenance worker; the first sweep of idle connections comes one {@code validation-interval} later.
@@ -50,15 +56,20 @@ public final class ConpoolAutoConfiguration {
         @Bean(destroyMethod = "")
         ConnectionPool connectionPool(ConpoolProperties properties, Environment environment,
                 ObjectProvider<SslBundles> sslBundles, ConfigurableListableBeanFactory beanFactory,
-                ObjectProvider<ConnectionPoolListener> listeners,
+                ObjectProvider<ConnectionPoolListener> listeners, ObjectProvider<ConnectionPoolObserver> observers,
                 ObjectProvider<ConnectionPoolBuilderCustomizer> customizers, ConnectionPoolShutdown shutdown) {
+            SslBundles bundles = sslBundles.getIfAvailable();
             ConpoolPropertiesMapper mapper = new ConpoolPropertiesMapper(properties, ConfiguredValues.of(environment),
-                    sslBundles.getIfAvailable(), name -> healthCheckBean(beanFactory, name));
+                    bundles, name -> healthCheckBean(beanFactory, name));
             ConnectionPool.Builder builder = mapper.toBuilder();
             listeners.orderedStream().forEach(builder::listener);
+            observers.orderedStream().forEach(builder::observer);
             customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
             ConnectionPool pool = builder.build();
             shutdown.manage(pool);
+            for (SslBundleTlsMaterial material : mapper.bundleMaterials()) {
+                material.followUpdates(bundles, pool); // a reloaded bundle (rotated certificates) drains the pool
+            }
             return pool;
         }
 

@@ -72,6 +72,9 @@ public class ConpoolProperties extends EndpointSettings {
     /** Health contributor settings. */
     private final Health health = new Health();
 
+    /** Micrometer Observation settings (tracing of acquire, wait, connect and TLS handshake). */
+    private final Observations observations = new Observations();
+
     /** Named endpoints, each with host, port, TLS and optional overrides of the pool-wide settings. */
     private Map<String, EndpointProperties> endpoints = new LinkedHashMap<>();
 
@@ -166,6 +169,10 @@ public class ConpoolProperties extends EndpointSettings {
 
     public Health getHealth() {
         return health;
+    }
+
+    public Observations getObservations() {
+        return observations;
     }
 
     public Map<String, EndpointProperties> getEndpoints() {
@@ -333,6 +340,25 @@ public class ConpoolProperties extends EndpointSettings {
 
         public void setMaxTaggedEndpoints(int maxTaggedEndpoints) {
             this.maxTaggedEndpoints = maxTaggedEndpoints;
+        }
+    }
+
+    /** Micrometer Observations of the pool's work. */
+    public static class Observations {
+
+        /**
+         * Whether acquire, wait, connect and TLS handshake are Micrometer Observations (conpool.acquire, conpool.wait,
+         * conpool.connect, conpool.handshake) when the application has an ObservationRegistry. Off, the pool does
+         * not observe at all (nothing is created per acquire).
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
         }
     }
 

@@ -1,7 +1,9 @@
 package io.conpool.autoconfigure;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -64,8 +66,11 @@ final class ConpoolPropertiesMapper {
 
     private final Function<String, HealthCheck> healthCheckBeans;
 
-    /** One SSLContext per bundle, so endpoints sharing a bundle share trust (Tls compares contexts by identity). */
-    private final Map<String, SSLContext> contexts = new HashMap<>();
+    /**
+     * One material per bundle, so endpoints sharing a bundle share trust (Tls compares its source by identity), and
+     * a bundle reload reaches all of them.
+     */
+    private final Map<String, SslBundleTlsMaterial> materials = new LinkedHashMap<>();
 
     /**
      * @param properties the bound properties
@@ -205,7 +210,7 @@ final class ConpoolPropertiesMapper {
         }
         String bundle = unlessBlank(properties.getTls().getBundle());
         if (bundle != null) {
-            sslContext(bundle, property("tls.bundle"));
+            material(bundle, property("tls.bundle"));
         }
     }
 
@@ -283,7 +288,7 @@ final class ConpoolPropertiesMapper {
             protocolsPath = property("tls.protocols");
         }
         if (bundleName != null) {
-            b.sslContext(sslContext(bundleName, bundlePath));
+            b.sslContextSource(material(bundleName, bundlePath));
             if (protocols == null || protocols.isEmpty()) {
                 String[] enabledProtocols = sslBundles.getBundle(bundleName).getOptions().getEnabledProtocols();
                 if (enabledProtocols != null && enabledProtocols.length > 0) {
@@ -315,11 +320,17 @@ final class ConpoolPropertiesMapper {
         }
     }
 
-    private SSLContext sslContext(String bundleName, String path) {
-        SSLContext context = contexts.get(bundleName);
-        if (context != null) {
-            return context;
+    /** The TLS material of every SSL bundle an endpoint uses (after {@link #toBuilder()}), to follow its reloads. */
+    Collection<SslBundleTlsMaterial> bundleMaterials() {
+        return materials.values();
+    }
+
+    private SslBundleTlsMaterial material(String bundleName, String path) {
+        SslBundleTlsMaterial material = materials.get(bundleName);
+        if (material != null) {
+            return material;
         }
+        SSLContext context;
         if (sslBundles == null) {
             throw fail(path, bundleName, "names an SSL bundle, but no SSL bundles are configured (spring.ssl.bundle.*)");
         }
@@ -337,8 +348,9 @@ final class ConpoolPropertiesMapper {
         catch (RuntimeException ex) {
             throw fail(path, bundleName, "names an SSL bundle whose SSLContext cannot be created: " + ex.getMessage());
         }
-        contexts.put(bundleName, context);
-        return context;
+        material = new SslBundleTlsMaterial(bundleName, context);
+        materials.put(bundleName, material);
+        return material;
     }
 
     /**

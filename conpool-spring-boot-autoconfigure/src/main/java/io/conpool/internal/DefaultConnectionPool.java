@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import io.conpool.ClearResult;
 import io.conpool.ConnectionPool;
 import io.conpool.ConnectionPoolListener;
+import io.conpool.ConnectionPoolObserver;
 import io.conpool.ConnectionWork;
 import io.conpool.CloseReason;
 import io.conpool.Endpoint;
@@ -55,6 +56,9 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     private final Listeners listeners;
 
+    /** {@code null} when there is no observer: an unobserved phase costs a null check. */
+    private final Observers observers;
+
     private final Ticker ticker;
 
     private final DnsCache dns;
@@ -83,7 +87,8 @@ public final class DefaultConnectionPool implements ConnectionPool {
     private final AtomicLong nextDeadlineCheck = new AtomicLong(Long.MAX_VALUE);
 
     public DefaultConnectionPool(String name, PoolConfig defaults, Map<String, Endpoint> named,
-            Map<Endpoint, PoolConfig> overrides, List<ConnectionPoolListener> listeners, Resolver resolver,
+            Map<Endpoint, PoolConfig> overrides, List<ConnectionPoolListener> listeners,
+            List<ConnectionPoolObserver> observers, Resolver resolver,
             Duration dnsCacheTtl, Duration dnsNegativeCacheTtl, int dnsCacheMaxSize, Ticker ticker,
             Integer maxTotalConnections, boolean jmxEnabled, Duration forgetUnusedEndpointsAfter) {
         this.name = name;
@@ -92,12 +97,14 @@ public final class DefaultConnectionPool implements ConnectionPool {
         named.forEach((n, e) -> namesByEndpoint.putIfAbsent(e, n));
         this.overrides = Map.copyOf(overrides);
         this.listeners = new Listeners(listeners);
+        this.observers = Observers.of(observers, this);
         this.forgetUnusedAfterNanos = forgetUnusedEndpointsAfter.toNanos();
         this.ticker = ticker;
         this.dns = new DnsCache(resolver, dnsCacheTtl, dnsNegativeCacheTtl, dnsCacheMaxSize, ticker,
                 this::addressesChanged);
         this.total = maxTotalConnections == null ? null : new TotalLimit(maxTotalConnections);
-        this.connections = new GenericKeyedObjectPool<>(new SocketFactory(this, new Dialer(dns, ticker), total),
+        Dialer dialer = new Dialer(dns, ticker, this.observers);
+        this.connections = new GenericKeyedObjectPool<>(new SocketFactory(this, dialer, total),
                 GkopSettings.forPool(name, jmxEnabled, new SweepPolicy()));
         Duration sweepEvery = defaults.validationInterval();
         for (PoolConfig c : this.overrides.values()) {
@@ -132,6 +139,24 @@ public final class DefaultConnectionPool implements ConnectionPool {
     }
 
     private PooledConnection acquireNanos(Endpoint endpoint, long timeoutNanos) {
+        return observers == null ? lease(endpoint, timeoutNanos) : observedLease(endpoint, timeoutNanos);
+    }
+
+    private PooledConnection observedLease(Endpoint endpoint, long timeoutNanos) {
+        Observers.Observed acquire = observers.start(ConnectionPoolObserver.Phase.ACQUIRE, endpoint);
+        Lease lease;
+        try {
+            lease = lease(endpoint, timeoutNanos);
+        }
+        catch (RuntimeException | Error ex) {
+            acquire.failed(ex);
+            throw ex;
+        }
+        acquire.succeeded(lease.reused());
+        return lease;
+    }
+
+    private Lease lease(Endpoint endpoint, long timeoutNanos) {
         while (true) {
             if (closed.get()) {
                 throw new PoolClosedException("acquiring a connection to " + endpoint + ": the pool is closed");
@@ -227,6 +252,22 @@ public final class DefaultConnectionPool implements ConnectionPool {
     public ClearResult clearEndpoint(Endpoint endpoint) {
         EndpointPool p = pools.get(Objects.requireNonNull(endpoint, "endpoint"));
         return p == null ? new ClearResult(endpoint, 0, 0) : p.clear();
+    }
+
+    @Override
+    public ClearResult tlsMaterialChanged(Endpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        if (!endpoint.isTls()) {
+            throw new IllegalArgumentException(endpoint + " is not a TLS endpoint: it has no TLS material to change");
+        }
+        EndpointPool p = pools.get(endpoint);
+        if (p == null || closed.get()) {
+            return new ClearResult(endpoint, 0, 0);
+        }
+        ClearResult result = p.retire(CloseReason.TLS_MATERIAL_CHANGED);
+        log.info("TLS material of {} changed: {} idle connections closed, {} leased ones will close when returned",
+                endpoint, result.idleClosed(), result.leasedMarked());
+        return result;
     }
 
     @Override
@@ -379,6 +420,22 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     Listeners listeners() {
         return listeners;
+    }
+
+    /** The observers, or {@code null} if there are none. */
+    Observers observers() {
+        return observers;
+    }
+
+    /** The endpoint's registered name, or {@code null}. */
+    String nameOf(Endpoint endpoint) {
+        return namesByEndpoint.get(endpoint);
+    }
+
+    /** An observer threw: counted on the endpoint (if the pool knows it) and logged, like a listener's throw. */
+    void observerFailed(Endpoint endpoint, RuntimeException ex) {
+        EndpointPool p = pools.get(endpoint);
+        Listeners.failed(endpoint, p != null ? p.counters : new EndpointCounters(), ex);
     }
 
     TotalLimit totalLimit() {

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import io.conpool.AcquireInterruptedException;
 import io.conpool.ConnectException;
 import io.conpool.ConnectTimeoutException;
+import io.conpool.ConnectionPoolObserver;
 import io.conpool.ConpoolException;
 import io.conpool.Endpoint;
 import io.conpool.PoolConfig;
@@ -42,12 +43,16 @@ final class Dialer {
 
     private final Ticker ticker;
 
+    /** {@code null} when the pool has no observer. */
+    private final Observers observers;
+
     /** Whether to switch sockets to non-blocking mode after connecting ({@link NonBlockingSockets}). */
     private final boolean nonBlockingSockets = NonBlockingSockets.enabled();
 
-    Dialer(DnsCache dns, Ticker ticker) {
+    Dialer(DnsCache dns, Ticker ticker, Observers observers) {
         this.dns = dns;
         this.ticker = ticker;
+        this.observers = observers;
     }
 
     /**
@@ -76,12 +81,11 @@ final class Dialer {
                 break;
             }
             made++;
-            List<InetAddress> addresses = addresses(endpoint);
             long fullAttemptDeadline = now + config.connectionTimeout().toNanos();
             boolean callerDeadlineBinds = deadlineNanos - fullAttemptDeadline < 0;
             long attemptDeadline = callerDeadlineBinds ? deadlineNanos : fullAttemptDeadline;
             try {
-                return connectAny(endpoint, config, addresses, generation, attemptDeadline);
+                return attempt(endpoint, config, generation, attemptDeadline);
             }
             catch (ClosedByInterruptException | InterruptedIOException ex) {
                 if (!(ex instanceof SocketTimeoutException)) {
@@ -116,6 +120,25 @@ final class Dialer {
             throw new ConnectTimeoutException(endpoint, made, config.connectionTimeout(), endpointFailure);
         }
         throw new ConnectException(endpoint, made, endpointFailure);
+    }
+
+    /** One connect attempt: the host's addresses (cached DNS), then each in turn; observed if there are observers. */
+    private Connection attempt(Endpoint endpoint, PoolConfig config, int generation, long attemptDeadline)
+            throws IOException {
+        if (observers == null) {
+            return connectAny(endpoint, config, addresses(endpoint), generation, attemptDeadline);
+        }
+        Observers.Observed attempt = observers.start(ConnectionPoolObserver.Phase.CONNECT, endpoint);
+        Connection c;
+        try {
+            c = connectAny(endpoint, config, addresses(endpoint), generation, attemptDeadline);
+        }
+        catch (IOException | RuntimeException | Error ex) {
+            attempt.failed(ex);
+            throw ex;
+        }
+        attempt.succeeded(false);
+        return c;
     }
 
     private List<InetAddress> addresses(Endpoint endpoint) {
@@ -205,9 +228,26 @@ final class Dialer {
         params.setServerNames(sniFor(name));
         ssl.setSSLParameters(params);
         ssl.setSoTimeout(millisUntil(deadline));
-        ssl.startHandshake();
+        if (observers == null) {
+            ssl.startHandshake();
+        }
+        else {
+            observedHandshake(endpoint, ssl);
+        }
         ssl.setSoTimeout(0);
         return ssl;
+    }
+
+    private void observedHandshake(Endpoint endpoint, SSLSocket ssl) throws IOException {
+        Observers.Observed handshake = observers.start(ConnectionPoolObserver.Phase.HANDSHAKE, endpoint);
+        try {
+            ssl.startHandshake();
+        }
+        catch (IOException | RuntimeException | Error ex) {
+            handshake.failed(ex);
+            throw ex;
+        }
+        handshake.succeeded(false);
     }
 
     private static List<javax.net.ssl.SNIServerName> sniFor(String name) {

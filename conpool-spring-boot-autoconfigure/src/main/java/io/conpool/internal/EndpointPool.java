@@ -18,6 +18,7 @@ import io.conpool.CircuitState;
 import io.conpool.ClearResult;
 import io.conpool.CloseReason;
 import io.conpool.ConnectTimeoutException;
+import io.conpool.ConnectionPoolObserver;
 import io.conpool.ConpoolException;
 import io.conpool.Endpoint;
 import io.conpool.EndpointStats;
@@ -73,6 +74,9 @@ final class EndpointPool {
 
     private final Listeners listeners;
 
+    /** {@code null} when the pool has no observer. */
+    final Observers observers;
+
     private final TotalLimit total;
 
     private final Gate gate;
@@ -98,8 +102,17 @@ final class EndpointPool {
     /** Every open connection, idle or leased: for leak reports, DNS retirement and the forced close at shutdown. */
     private final Set<Connection> registry = ConcurrentHashMap.newKeySet();
 
-    /** {@code clearEndpoint} generation: connections made before the last clear close when next seen. */
+    /**
+     * Retirement generation: connections made before the last {@link #retire} (a clear, a TLS material change) close
+     * when next seen, for {@link #retiredReason}.
+     */
     private volatile int generation;
+
+    /**
+     * Why connections of an older generation close: the reason of the last {@link #retire}. A connection older than
+     * several retirements closes for the last one, which is as true of it as the first.
+     */
+    private volatile CloseReason retiredReason = CloseReason.CLEARED;
 
     private volatile boolean closed;
 
@@ -125,6 +138,7 @@ final class EndpointPool {
         this.ticker = pool.ticker();
         this.connections = pool.connections();
         this.listeners = pool.listeners();
+        this.observers = pool.observers();
         this.total = pool.totalLimit();
         this.maxConnections = config.maxConnectionsPerEndpoint();
         this.leakThresholdNanos = config.leakDetectionThreshold().map(Duration::toNanos).orElse(0L);
@@ -212,7 +226,25 @@ final class EndpointPool {
         if (gate.tryAcquire()) {
             return true;
         }
-        switch (gate.acquire(call.deadline(), pool.deadlineWatch)) {
+        if (observers == null) {
+            return waited(gate.acquire(call.deadline(), pool.deadlineWatch), call);
+        }
+        Observers.Observed wait = observers.start(ConnectionPoolObserver.Phase.WAIT, endpoint);
+        boolean granted;
+        try {
+            granted = waited(gate.acquire(call.deadline(), pool.deadlineWatch), call);
+        }
+        catch (RuntimeException | Error ex) {
+            wait.failed(ex);
+            throw ex;
+        }
+        wait.succeeded(false);
+        return granted;
+    }
+
+    /** What a wait in line came to: a permit, a forgotten endpoint ({@code false}), or the caller's exception. */
+    private boolean waited(Gate.Outcome outcome, CallContext call) {
+        switch (outcome) {
             case GRANTED:
                 return true;
             case RETIRED:
@@ -425,23 +457,36 @@ final class EndpointPool {
     // ---------------------------------------------------------------- management
 
     ClearResult clear() {
-        bumpGeneration();
-        int closedNow = destroyIdle(CloseReason.CLEARED);
-        int marked = leasedCount();
+        ClearResult result = retire(CloseReason.CLEARED);
         if (listeners.any()) {
             listeners.fire(endpoint, counters, l -> l.onEndpointCleared(endpoint));
         }
         log.info("cleared {}: {} idle connections closed, {} leased ones will close when returned", endpoint,
-                closedNow, marked);
-        return new ClearResult(endpoint, closedNow, marked);
+                result.idleClosed(), result.leasedMarked());
+        return result;
     }
 
-    private synchronized void bumpGeneration() {
+    /**
+     * Retires every connection open now, for {@code reason}: idle ones close at once, leased ones when returned, and
+     * those being opened meanwhile (made in the old generation) when first seen.
+     */
+    ClearResult retire(CloseReason reason) {
+        bumpGeneration(reason);
+        int closedNow = destroyIdle(reason);
+        return new ClearResult(endpoint, closedNow, leasedCount());
+    }
+
+    private synchronized void bumpGeneration(CloseReason reason) {
+        retiredReason = reason; // before the generation: a reader that sees the new generation sees this reason
         generation++;
     }
 
     int generation() {
         return generation;
+    }
+
+    CloseReason retiredReason() {
+        return retiredReason;
     }
 
     int closeIdle() {

@@ -45,10 +45,10 @@ final class ReuseRules {
         this.healthCheckTimeoutMs = config.healthCheckTimeout().toMillis();
     }
 
-    /** The rules that need no I/O: cleared, retired address, lifetime, idle time. */
+    /** The rules that need no I/O: cleared (or otherwise retired), retired address, lifetime, idle time. */
     CloseReason stale(Connection c, long now) {
         if (c.generation != owner.generation()) {
-            return CloseReason.CLEARED;
+            return owner.retiredReason();
         }
         if (c.retired) {
             return CloseReason.ADDRESS_RETIRED;
@@ -99,7 +99,7 @@ final class ReuseRules {
             return CloseReason.LIFETIME_EXPIRED;
         }
         if (c.retired || c.generation != owner.generation()) {
-            return c.retired ? CloseReason.ADDRESS_RETIRED : CloseReason.CLEARED;
+            return c.retired ? CloseReason.ADDRESS_RETIRED : owner.retiredReason();
         }
         if (c.optionsTouched && !c.restoreOptions()) {
             return CloseReason.BROKEN;

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.conpool.AcquireInterruptedException;
 import io.conpool.AcquireTimeoutException;
+import io.conpool.ConnectionPoolObserver;
 
 /**
  * {@code maxTotalConnections}: a cap on the connections open across every endpoint of the pool, one {@link Gate}
@@ -51,6 +52,23 @@ final class TotalLimit {
             return true;
         }
         endpoint.pool().closeOneIdleElsewhere(endpoint);
+        if (endpoint.observers == null) {
+            return waited(endpoint, call, watch);
+        }
+        Observers.Observed wait = endpoint.observers.start(ConnectionPoolObserver.Phase.WAIT, endpoint.endpoint);
+        boolean granted;
+        try {
+            granted = waited(endpoint, call, watch);
+        }
+        catch (RuntimeException | Error ex) {
+            wait.failed(ex);
+            throw ex;
+        }
+        wait.succeeded(false);
+        return granted;
+    }
+
+    private boolean waited(EndpointPool endpoint, CallContext call, Gate.DeadlineWatch watch) {
         endpoint.waitingForTotal.incrementAndGet();
         Gate.Outcome outcome;
         try {

@@ -39,7 +39,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A certificate authority and a server certificate generated at test time (EC P-256, valid from a day ago to a
  * day ahead), with subject alternative names {@value #HOST}, {@code localhost} and {@code 127.0.0.1}. Gives the
- * server's {@link SSLContext} and a client {@link SSLContext} trusting only this CA.
+ * server's {@link SSLContext} and a client {@link SSLContext} trusting only this CA; for mutual TLS, issues client
+ * certificates ({@link #issueClientCertificate}) and a server context that requires one from a given CA.
  *
  * <p>For servers outside the JVM (nginx), the chain and key are also available in PEM. {@link #shared()} is generated
  * once per JVM; {@link #generate()} makes an independent CA, e.g. for "a
@@ -58,19 +59,22 @@ public final class TestCertificates {
 
     private final X509Certificate caCertificate;
 
+    private final KeyPair caKeys;
+
     private final X509Certificate serverCertificate;
 
-    private final PrivateKey serverKey;
+    private final KeyPair serverKeys;
 
     private final SSLContext serverContext;
 
     private final SSLContext clientContext;
 
-    private TestCertificates(X509Certificate ca, X509Certificate server, PrivateKey serverKey,
+    private TestCertificates(X509Certificate ca, KeyPair caKeys, X509Certificate server, KeyPair serverKeys,
             SSLContext serverContext, SSLContext clientContext) {
         this.caCertificate = ca;
+        this.caKeys = caKeys;
         this.serverCertificate = server;
-        this.serverKey = serverKey;
+        this.serverKeys = serverKeys;
         this.serverContext = serverContext;
         this.clientContext = clientContext;
     }
@@ -129,18 +133,49 @@ public final class TestCertificates {
             server.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
             X509Certificate serverCert = sign(server, caKeys);
 
-            KeyStore keys = KeyStore.getInstance("PKCS12");
-            keys.load(null, null);
-            keys.setKeyEntry("server", serverKeys.getPrivate(), PASSWORD, new Certificate[] { serverCert, caCert });
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, PASSWORD);
-            SSLContext serverContext = SSLContext.getInstance("TLS");
-            serverContext.init(kmf.getKeyManagers(), null, null);
-
-            return new TestCertificates(caCert, serverCert, serverKeys.getPrivate(), serverContext, trusting(caCert));
+            SSLContext serverContext = context(serverKeys, serverCert, caCert, null);
+            return new TestCertificates(caCert, caKeys, serverCert, serverKeys, serverContext, trustingContext(caCert));
         }
         catch (Exception ex) {
             throw new IllegalStateException("generating test certificates", ex);
+        }
+    }
+
+    /**
+     * A client certificate for {@code commonName}, signed by this CA (extended key usage client authentication), with
+     * its private key.
+     */
+    public ClientCertificate issueClientCertificate(String commonName) {
+        try {
+            KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+            kpg.initialize(256);
+            KeyPair keys = kpg.generateKeyPair();
+            Instant now = Instant.now();
+            X509v3CertificateBuilder client = new JcaX509v3CertificateBuilder(caCertificate, serial(),
+                    Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(1))),
+                    new X500Name("CN=" + commonName), keys.getPublic());
+            client.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            client.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+            client.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            client.addExtension(Extension.authorityKeyIdentifier, false,
+                    new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(caCertificate));
+            return new ClientCertificate(sign(client, caKeys), keys.getPrivate(), caCertificate);
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException("issuing a client certificate", ex);
+        }
+    }
+
+    /**
+     * The server side for mutual TLS: this server's key and certificate chain, trusting client certificates issued by
+     * {@code clientCa} only.
+     */
+    public SSLContext serverContextRequiringClientsOf(X509Certificate clientCa) {
+        try {
+            return context(serverKeys, serverCertificate, caCertificate, clientCa);
+        }
+        catch (GeneralSecurityException | java.io.IOException ex) {
+            throw new IllegalStateException(ex);
         }
     }
 
@@ -160,7 +195,7 @@ public final class TestCertificates {
     /** A new client context trusting this CA: same trust, a different object, hence a different endpoint. */
     public SSLContext newClientContext() {
         try {
-            return trusting(caCertificate);
+            return trustingContext(caCertificate);
         }
         catch (GeneralSecurityException | java.io.IOException ex) {
             throw new IllegalStateException(ex);
@@ -180,34 +215,51 @@ public final class TestCertificates {
      * as nginx ({@code ssl_certificate}).
      */
     public String serverCertificateChainPem() {
-        try {
-            return pem("CERTIFICATE", serverCertificate.getEncoded()) + pem("CERTIFICATE", caCertificate.getEncoded());
-        }
-        catch (java.security.cert.CertificateEncodingException ex) {
-            throw new IllegalStateException(ex);
-        }
+        return Pem.certificates(serverCertificate, caCertificate);
     }
 
     /** The server's private key in PEM (PKCS#8, unencrypted), for {@code ssl_certificate_key}. */
     public String serverKeyPem() {
-        return pem("PRIVATE KEY", serverKey.getEncoded());
+        return Pem.privateKey(serverKeys.getPrivate());
     }
 
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+    /** A context with this key and chain, trusting {@code trusted} (or the JDK's defaults when {@code null}). */
+    private static SSLContext context(KeyPair keys, X509Certificate certificate, X509Certificate issuer,
+            X509Certificate trusted) throws GeneralSecurityException, java.io.IOException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("key", keys.getPrivate(), PASSWORD, new Certificate[] { certificate, issuer });
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, PASSWORD);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), trusted == null ? null : trusting(trusted).getTrustManagers(), null);
+        return context;
     }
 
-    private static SSLContext trusting(X509Certificate ca) throws GeneralSecurityException, java.io.IOException {
+    private static TrustManagerFactory trusting(X509Certificate ca) throws GeneralSecurityException,
+            java.io.IOException {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", ca);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
+        return tmf;
+    }
+
+    private static SSLContext trustingContext(X509Certificate ca) throws GeneralSecurityException, java.io.IOException {
         SSLContext client = SSLContext.getInstance("TLS");
-        client.init(null, tmf.getTrustManagers(), null);
+        client.init(null, trusting(ca).getTrustManagers(), null);
         return client;
+    }
+
+    /**
+     * A client certificate with its key, and the CA that issued it.
+     *
+     * @param certificate the client's certificate
+     * @param privateKey its private key
+     * @param issuer the CA certificate that signed it
+     */
+    public record ClientCertificate(X509Certificate certificate, PrivateKey privateKey, X509Certificate issuer) {
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer) throws Exception {

@@ -2,6 +2,7 @@ package io.conpool.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,8 +19,9 @@ import io.conpool.Endpoint;
 import io.conpool.Tls;
 
 /**
- * A loopback TLS echo server with a {@link TestCertificates} certificate. Records, per connection, the SNI host name
- * the client sent ({@code null} when none) and the negotiated protocol. Offers TLS 1.3 and 1.2 unless told
+ * A loopback TLS echo server with a {@link TestCertificates} certificate, which can be rotated to another
+ * ({@link #certificates(TestCertificates)}) and can require client certificates. Records, per connection, the SNI
+ * host name the client sent ({@code null} when none) and the negotiated protocol. Offers TLS 1.3 and 1.2 unless told
  * otherwise.
  *
  * <p>It accepts plain TCP and layers a server-mode {@link SSLSocket} on each accepted socket (rather than using an
@@ -29,7 +31,12 @@ import io.conpool.Tls;
  */
 public final class TlsServer extends LoopbackServer {
 
-    private final TestCertificates certificates;
+    private volatile TestCertificates certificates;
+
+    /** The context handshakes use now: the certificates' own, or one that requires client certificates. */
+    private volatile SSLContext context;
+
+    private volatile boolean needClientAuth;
 
     private volatile String[] protocols = { "TLSv1.3", "TLSv1.2" };
 
@@ -46,6 +53,7 @@ public final class TlsServer extends LoopbackServer {
     private TlsServer(TestCertificates certificates, String bindAddress) {
         super("tls", bindAddress);
         this.certificates = certificates;
+        this.context = certificates.serverContext();
     }
 
     /** A TLS echo server on 127.0.0.1 with the {@link TestCertificates#shared() shared} certificate. */
@@ -62,6 +70,27 @@ public final class TlsServer extends LoopbackServer {
     /** Protocol versions the server accepts from now on, e.g. {@code "TLSv1.2"} alone. */
     public TlsServer protocols(String... versions) {
         this.protocols = versions.clone();
+        return this;
+    }
+
+    /**
+     * Presents these certificates to handshakes from now on (a server certificate rotated to a new CA, say);
+     * connections already open keep theirs. Stops requiring client certificates.
+     */
+    public TlsServer certificates(TestCertificates next) {
+        this.certificates = next;
+        this.needClientAuth = false;
+        this.context = next.serverContext();
+        return this;
+    }
+
+    /**
+     * From now on, handshakes require a client certificate issued by {@code clientCa} (mutual TLS) and fail for any
+     * other or none; connections already open stay.
+     */
+    public TlsServer requireClientCertificatesFrom(X509Certificate clientCa) {
+        this.context = certificates.serverContextRequiringClientsOf(clientCa);
+        this.needClientAuth = true;
         return this;
     }
 
@@ -139,10 +168,10 @@ public final class TlsServer extends LoopbackServer {
             }
             return;
         }
-        SSLContext context = certificates.serverContext();
         SSLSocket ssl = (SSLSocket) context.getSocketFactory().createSocket(connection.raw(), null, true);
         SSLParameters params = ssl.getSSLParameters();
         params.setProtocols(protocols);
+        params.setNeedClientAuth(needClientAuth);
         ssl.setSSLParameters(params);
         try {
             ssl.startHandshake();

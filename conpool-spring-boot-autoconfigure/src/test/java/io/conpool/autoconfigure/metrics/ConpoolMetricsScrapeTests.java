@@ -297,6 +297,11 @@ class ConpoolMetricsScrapeTests {
         }
 
         @Override
+        public io.conpool.ClearResult tlsMaterialChanged(Endpoint endpoint) {
+            return delegate.tlsMaterialChanged(endpoint);
+        }
+
+        @Override
         public void release(PooledConnection connection) {
             delegate.release(connection);
         }
