@@ -1,15 +1,18 @@
 package io.conpool.testkit;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,7 +41,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * day ahead), with subject alternative names {@value #HOST}, {@code localhost} and {@code 127.0.0.1}. Gives the
  * server's {@link SSLContext} and a client {@link SSLContext} trusting only this CA.
  *
- * <p>{@link #shared()} is generated once per JVM; {@link #generate()} makes an independent CA, e.g. for "a
+ * <p>For servers outside the JVM (nginx), the chain and key are also available in PEM. {@link #shared()} is generated
+ * once per JVM; {@link #generate()} makes an independent CA, e.g. for "a
  * certificate from a CA the client does not trust".
  */
 public final class TestCertificates {
@@ -56,14 +60,17 @@ public final class TestCertificates {
 
     private final X509Certificate serverCertificate;
 
+    private final PrivateKey serverKey;
+
     private final SSLContext serverContext;
 
     private final SSLContext clientContext;
 
-    private TestCertificates(X509Certificate ca, X509Certificate server, SSLContext serverContext,
-            SSLContext clientContext) {
+    private TestCertificates(X509Certificate ca, X509Certificate server, PrivateKey serverKey,
+            SSLContext serverContext, SSLContext clientContext) {
         this.caCertificate = ca;
         this.serverCertificate = server;
+        this.serverKey = serverKey;
         this.serverContext = serverContext;
         this.clientContext = clientContext;
     }
@@ -130,7 +137,7 @@ public final class TestCertificates {
             SSLContext serverContext = SSLContext.getInstance("TLS");
             serverContext.init(kmf.getKeyManagers(), null, null);
 
-            return new TestCertificates(caCert, serverCert, serverContext, trusting(caCert));
+            return new TestCertificates(caCert, serverCert, serverKeys.getPrivate(), serverContext, trusting(caCert));
         }
         catch (Exception ex) {
             throw new IllegalStateException("generating test certificates", ex);
@@ -166,6 +173,30 @@ public final class TestCertificates {
 
     public X509Certificate serverCertificate() {
         return serverCertificate;
+    }
+
+    /**
+     * The server's certificate chain in PEM (server certificate, then the CA's), for a server outside the JVM such
+     * as nginx ({@code ssl_certificate}).
+     */
+    public String serverCertificateChainPem() {
+        try {
+            return pem("CERTIFICATE", serverCertificate.getEncoded()) + pem("CERTIFICATE", caCertificate.getEncoded());
+        }
+        catch (java.security.cert.CertificateEncodingException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** The server's private key in PEM (PKCS#8, unencrypted), for {@code ssl_certificate_key}. */
+    public String serverKeyPem() {
+        return pem("PRIVATE KEY", serverKey.getEncoded());
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 
     private static SSLContext trusting(X509Certificate ca) throws GeneralSecurityException, java.io.IOException {
