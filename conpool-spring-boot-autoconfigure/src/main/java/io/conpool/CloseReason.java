@@ -35,7 +35,18 @@ public enum CloseReason {
      * Closed while idle, or on return, so that a caller of another endpoint could open one under
      * {@code maxTotalConnections}.
      */
-    TOTAL_LIMIT;
+    TOTAL_LIMIT,
+    /**
+     * The endpoint's {@link ProtocolHandler#init} failed on a connection just opened (the connection counts as created
+     * and closed, and the connect attempt as failed).
+     */
+    PROTOCOL_INIT_FAILED,
+    /**
+     * The endpoint's {@link ProtocolHandler} refused the connection's protocol state for the next caller:
+     * {@code onRelease} answered {@code false} or threw (e.g. an unfinished Redis {@code MULTI}, an HTTP response that
+     * said {@code Connection: close}), or {@code onAcquire} threw.
+     */
+    PROTOCOL_RESET_FAILED;
 
     /** Lower-case, dash-separated form used as a metric tag and in JSON, e.g. {@code idle-timeout}. */
     public String tag() {

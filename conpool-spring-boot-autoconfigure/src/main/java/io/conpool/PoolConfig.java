@@ -30,6 +30,7 @@ import java.util.OptionalLong;
  * <tr><td>validationInterval</td><td>30 s between background sweeps</td></tr>
  * <tr><td>connectAttempts</td><td>3, with {@code connectBackoff} 100 ms doubling between them</td></tr>
  * <tr><td>healthCheck</td><td>none; {@code healthCheckTimeout} 2 s</td></tr>
+ * <tr><td>protocolHandler</td><td>none</td></tr>
  * <tr><td>maxPendingAcquires</td><td>unlimited (waiters are still bounded by acquireTimeout)</td></tr>
  * <tr><td>leakDetectionThreshold</td><td>off</td></tr>
  * <tr><td>circuit breaker</td><td>on: opens after 5 consecutive failed connects for 1 s, doubling per trip up
@@ -146,6 +147,14 @@ public final class PoolConfig {
         return v.healthCheckTimeout;
     }
 
+    /**
+     * The protocol spoken on the endpoint's connections, called after connect, around each lease, as a health check
+     * and before close ({@link ProtocolHandler}); empty if none.
+     */
+    public Optional<ProtocolHandler<?>> protocolHandler() {
+        return Optional.ofNullable(v.protocolHandler);
+    }
+
     /** Most callers that may wait for a connection to one endpoint; empty means unlimited. */
     public OptionalInt maxPendingAcquires() {
         return v.maxPendingAcquires == Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of(v.maxPendingAcquires);
@@ -242,6 +251,9 @@ public final class PoolConfig {
         HealthCheck healthCheck;
 
         Duration healthCheckTimeout = Duration.ofSeconds(2);
+
+        /** {@code null}: none. */
+        ProtocolHandler<?> protocolHandler;
 
         /** {@code Integer.MAX_VALUE}: unlimited. */
         int maxPendingAcquires = Integer.MAX_VALUE;
@@ -371,6 +383,12 @@ public final class PoolConfig {
 
         public Builder healthCheckTimeout(Duration value) {
             v.healthCheckTimeout = value;
+            return this;
+        }
+
+        /** {@code null} for none. */
+        public Builder protocolHandler(ProtocolHandler<?> value) {
+            v.protocolHandler = value;
             return this;
         }
 

@@ -3,6 +3,7 @@ package io.conpool.autoconfigure;
 import io.conpool.ConnectionPool;
 import io.conpool.ConnectionPoolListener;
 import io.conpool.HealthCheck;
+import io.conpool.ProtocolHandler;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -21,7 +22,8 @@ import org.springframework.core.env.Environment;
  * Auto-configures one {@link ConnectionPool} from {@code conpool.*} unless the application defines its own, and
  * closes it gracefully with the context. {@code conpool.enabled=false} turns it off.
  *
- * <p>Every {@link ConnectionPoolListener} bean (including the ones the metrics and health auto-configurations
+ * <p>{@code health-check} and {@code protocol} may name a {@link HealthCheck} or {@link ProtocolHandler} bean. Every
+ * {@link ConnectionPoolListener} bean (including the ones the metrics and health auto-configurations
  * contribute) is registered on the pool, and every {@link ConnectionPoolBuilderCustomizer} is applied last.
  *
  * <p>Named endpoints with a {@code min-idle} are warmed in the background as soon as the pool is built, by the
@@ -53,7 +55,8 @@ public final class ConpoolAutoConfiguration {
                 ObjectProvider<ConnectionPoolListener> listeners,
                 ObjectProvider<ConnectionPoolBuilderCustomizer> customizers, ConnectionPoolShutdown shutdown) {
             ConpoolPropertiesMapper mapper = new ConpoolPropertiesMapper(properties, ConfiguredValues.of(environment),
-                    sslBundles.getIfAvailable(), name -> healthCheckBean(beanFactory, name));
+                    sslBundles.getIfAvailable(), name -> bean(beanFactory, name, HealthCheck.class),
+                    name -> bean(beanFactory, name, ProtocolHandler.class));
             ConnectionPool.Builder builder = mapper.toBuilder();
             listeners.orderedStream().forEach(builder::listener);
             customizers.orderedStream().forEach(customizer -> customizer.customize(builder));
@@ -62,11 +65,12 @@ public final class ConpoolAutoConfiguration {
             return pool;
         }
 
-        private static HealthCheck healthCheckBean(BeanFactory beanFactory, String name) {
-            if (!beanFactory.containsBean(name) || !beanFactory.isTypeMatch(name, HealthCheck.class)) {
+        /** The bean of that name if it is of that type, else {@code null}. */
+        private static <T> T bean(BeanFactory beanFactory, String name, Class<T> type) {
+            if (!beanFactory.containsBean(name) || !beanFactory.isTypeMatch(name, type)) {
                 return null;
             }
-            return beanFactory.getBean(name, HealthCheck.class);
+            return beanFactory.getBean(name, type);
         }
     }
 }

@@ -17,6 +17,7 @@ import io.conpool.HealthChecks;
 import io.conpool.InvalidConfigException;
 import io.conpool.InvalidEndpointException;
 import io.conpool.PoolConfig;
+import io.conpool.ProtocolHandler;
 import io.conpool.Tls;
 import io.conpool.autoconfigure.ConpoolProperties.Dns;
 import io.conpool.autoconfigure.ConpoolProperties.EndpointProperties;
@@ -47,6 +48,9 @@ final class ConpoolPropertiesMapper {
     /** Special health-check value that turns an inherited pool-wide health check off for one endpoint. */
     static final String NO_HEALTH_CHECK = "none";
 
+    /** Special protocol value that turns an inherited pool-wide protocol off for one endpoint. */
+    static final String NO_PROTOCOL = "none";
+
     static final String PREFIX = "conpool";
 
     static final String ENDPOINTS = PREFIX + ".endpoints";
@@ -64,6 +68,8 @@ final class ConpoolPropertiesMapper {
 
     private final Function<String, HealthCheck> healthCheckBeans;
 
+    private final Function<String, ProtocolHandler<?>> protocolHandlerBeans;
+
     /** One SSLContext per bundle, so endpoints sharing a bundle share trust (Tls compares contexts by identity). */
     private final Map<String, SSLContext> contexts = new HashMap<>();
 
@@ -72,13 +78,16 @@ final class ConpoolPropertiesMapper {
      * @param values the raw values, for messages and the bare-number check
      * @param sslBundles Spring Boot's SSL bundles, or {@code null} if there are none
      * @param healthCheckBeans looks up a {@link HealthCheck} bean by name; returns {@code null} if there is none
+     * @param protocolHandlerBeans looks up a {@link ProtocolHandler} bean by name; returns {@code null} if there is
+     *        none
      */
     ConpoolPropertiesMapper(ConpoolProperties properties, ConfiguredValues values, SslBundles sslBundles,
-            Function<String, HealthCheck> healthCheckBeans) {
+            Function<String, HealthCheck> healthCheckBeans, Function<String, ProtocolHandler<?>> protocolHandlerBeans) {
         this.properties = properties;
         this.values = values;
         this.sslBundles = sslBundles;
         this.healthCheckBeans = healthCheckBeans;
+        this.protocolHandlerBeans = protocolHandlerBeans;
     }
 
     /**
@@ -131,7 +140,9 @@ final class ConpoolPropertiesMapper {
     private PoolConfig config(PoolConfig.Builder builder, EndpointSettings settings, String prefix,
             Map<String, String> names, Consumer<PoolConfig.Builder> adjust) {
         try {
-            CoreSettings.apply(settings, prefix, builder, names, this::healthCheck);
+            CoreSettings.apply(settings, prefix, builder, names,
+                    (type, property, name) -> type == HealthCheck.class ? healthCheck(property, name)
+                            : protocolHandler(property, name));
             adjust.accept(builder);
             return builder.build();
         }
@@ -170,6 +181,17 @@ final class ConpoolPropertiesMapper {
                     + " nor a HealthCheck bean");
         }
         return check;
+    }
+
+    private ProtocolHandler<?> protocolHandler(String property, String name) {
+        if (NO_PROTOCOL.equals(name)) {
+            return null;
+        }
+        ProtocolHandler<?> handler = protocolHandlerBeans.apply(name);
+        if (handler == null) {
+            throw fail(property, name, "names no ProtocolHandler bean");
+        }
+        return handler;
     }
 
     // ------------------------------------------------------------------ the starter's own settings

@@ -56,6 +56,13 @@ public class EndpointSettings {
     /** Read timeout while the health check runs. */
     private Duration healthCheckTimeout;
 
+    /**
+     * The protocol spoken on the connections (handshake after connect, reset on release, health, goodbye): the name of
+     * a ProtocolHandler bean, or 'none'. Unset means none.
+     */
+    @CoreName("protocolHandler")
+    private String protocol;
+
     /** Most callers that may wait for a connection to one endpoint (0: never wait); unset means unlimited. */
     private Integer maxPendingAcquires;
 
@@ -151,6 +158,14 @@ public class EndpointSettings {
 
     public void setHealthCheckTimeout(Duration healthCheckTimeout) {
         this.healthCheckTimeout = healthCheckTimeout;
+    }
+
+    public String getProtocol() {
+        return protocol;
+    }
+
+    public void setProtocol(String protocol) {
+        this.protocol = protocol;
     }
 
     public Integer getMaxPendingAcquires() {

@@ -75,6 +75,15 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    /** How long {@code close()} lets protocol handlers' goodbyes take, all idle connections together. */
+    private static final Duration GOODBYE_BUDGET = Duration.ofSeconds(1);
+
+    /**
+     * While {@code close()} closes the idle connections: the {@link System#nanoTime()} by which their goodbyes must be
+     * done; {@code 0} at every other time (each goodbye then has only its own short timeout).
+     */
+    private volatile long goodbyeDeadline;
+
     /**
      * When the next deadline check is due ({@link System#nanoTime()}), or {@link Long#MAX_VALUE} if none is
      * scheduled. Virtual threads wait without a timer; this check, on the sweeper thread, wakes those whose deadline
@@ -264,6 +273,10 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     @Override
     public void close() {
+        shutdown(GOODBYE_BUDGET);
+    }
+
+    private void shutdown(Duration goodbyeBudget) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
@@ -274,14 +287,21 @@ public final class DefaultConnectionPool implements ConnectionPool {
             total.gate().close(new PoolClosedException("opening a connection: the pool is closed"));
         }
         maintenance.stop();
-        connections.close(); // closes every idle connection; leased ones close when returned
+        long until = System.nanoTime() + goodbyeBudget.toNanos();
+        goodbyeDeadline = until == 0 ? 1 : until;
+        try {
+            connections.close(); // closes every idle connection; leased ones close when returned
+        }
+        finally {
+            goodbyeDeadline = 0;
+        }
         log.debug("pool '{}' closed", name);
     }
 
     @Override
     public int close(Duration gracePeriod) {
         Objects.requireNonNull(gracePeriod, "gracePeriod");
-        close();
+        shutdown(gracePeriod.compareTo(GOODBYE_BUDGET) < 0 ? gracePeriod : GOODBYE_BUDGET);
         long deadline = System.nanoTime() + gracePeriod.toNanos();
         while (leasedTotal() > 0 && System.nanoTime() - deadline < 0) {
             try {
@@ -367,6 +387,11 @@ public final class DefaultConnectionPool implements ConnectionPool {
             log.debug("forgot unused endpoint {}", p.endpoint);
             listeners.fire(p.endpoint, p.counters, l -> l.onEndpointRemoved(p.endpoint));
         }
+    }
+
+    /** See {@link #goodbyeDeadline}. */
+    long goodbyeDeadline() {
+        return goodbyeDeadline;
     }
 
     DnsCache dns() {

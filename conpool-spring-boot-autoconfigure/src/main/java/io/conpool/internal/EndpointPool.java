@@ -64,6 +64,12 @@ final class EndpointPool {
 
     final ReuseRules rules;
 
+    /** Calls into the endpoint's protocol handler; {@code null} without one (the lease path checks only that). */
+    final ProtocolCalls protocol;
+
+    /** The protocol handler's {@code init} as the dialer calls it; {@code null} without a handler. */
+    final Dialer.Init protocolInit;
+
     /** Callers of this endpoint waiting for a permit of the pool's {@link TotalLimit}. */
     final AtomicInteger waitingForTotal = new AtomicInteger();
 
@@ -130,6 +136,8 @@ final class EndpointPool {
         this.leakThresholdNanos = config.leakDetectionThreshold().map(Duration::toNanos).orElse(0L);
         this.gate = new Gate(maxConnections, config.maxPendingAcquires().orElse(Integer.MAX_VALUE));
         this.breaker = new CircuitBreaker(endpoint, config, ticker, this::circuitChanged);
+        this.protocol = config.protocolHandler().map(h -> new ProtocolCalls(this, h)).orElse(null);
+        this.protocolInit = protocol == null ? null : protocol::init;
         this.rules = new ReuseRules(this, config);
         this.lastActivityNanos = ticker.nanoTime();
         this.nextWarmNanos = lastActivityNanos; // warming may start now (a ticker may read negative: no 0 default)
@@ -171,6 +179,9 @@ final class EndpointPool {
             catch (RuntimeException | Error ex) {
                 gate.release();
                 throw ex;
+            }
+            if (protocol != null) {
+                protocol.acquired(lease); // a throw has ended the lease (permit given back) and reaches the caller
             }
             if (probe) {
                 breaker.success();
@@ -363,10 +374,28 @@ final class EndpointPool {
     }
 
     /**
-     * A connection is destroyed: closes its socket (counted under {@code reason}, once) and stops counting it as
-     * open. Returns {@code true} only for the call that stopped counting it.
+     * The protocol handler's {@code init} failed on a connection the dialer opened: it is closed and counted as created
+     * and then closed, so {@code created - closed == active + idle} holds. It never joined the pool, so nothing else
+     * (registry, open count, breaker success) knows of it.
+     */
+    void protocolInitFailed(Connection c) {
+        counters.created.increment();
+        if (listeners.any()) {
+            long connectNanos = ticker.nanoTime() - c.createdNanos;
+            listeners.fire(endpoint, counters, l -> l.onConnectionCreated(endpoint, connectNanos));
+        }
+        closeCounted(c, CloseReason.PROTOCOL_INIT_FAILED);
+    }
+
+    /**
+     * A connection is destroyed: says goodbye if the endpoint speaks a protocol and the connection is clean, closes
+     * its socket (counted under {@code reason}, once) and stops counting it as open. Returns {@code true} only for the
+     * call that stopped counting it.
      */
     boolean destroyed(Connection c, CloseReason reason) {
+        if (protocol != null) {
+            protocol.goodbye(c, reason, pool.goodbyeDeadline());
+        }
         closeCounted(c, reason);
         if (!c.forget()) {
             return false;

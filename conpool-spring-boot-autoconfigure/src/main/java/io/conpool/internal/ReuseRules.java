@@ -11,8 +11,9 @@ import io.conpool.PoolConfig;
 
 /**
  * Every rule that decides whether a connection may be used again, in one place, for one endpoint's settings: on
- * borrow (expiry, liveness probe, health check), on return (what the caller left behind, uses, lifetime, retired
- * address) and in the background sweep (the borrow rules without the health check, plus the idle cap). Each rule
+ * borrow (expiry, liveness probe, health check and the protocol handler's {@code isHealthy}), on return (what the
+ * caller left behind, uses, lifetime, retired address, then the protocol handler's {@code onRelease}) and in the
+ * background sweep (the borrow rules without the health check, plus the idle cap). Each rule
  * answers with the {@link CloseReason} that closes the connection, or {@code null} to keep it.
  *
  * <p>Also puts back the socket options a caller changed on its lease, so the next caller gets the pool's own.
@@ -77,7 +78,7 @@ final class ReuseRules {
         if (dead != null) {
             return dead;
         }
-        if (healthCheck == null) {
+        if (healthCheck == null && owner.protocol == null) {
             return null;
         }
         return runHealthCheck(c, call.active ? call.deadline() : System.nanoTime() + healthCheckTimeoutMs * 1_000_000);
@@ -104,7 +105,8 @@ final class ReuseRules {
         if (c.optionsTouched && !c.restoreOptions()) {
             return CloseReason.BROKEN;
         }
-        return null;
+        // Last: the protocol may cost a round trip, worth paying only for a connection that is otherwise reusable.
+        return owner.protocol == null ? null : owner.protocol.released(c);
     }
 
     /**
@@ -135,7 +137,8 @@ final class ReuseRules {
         try {
             int saved = c.socket.getSoTimeout();
             c.socket.setSoTimeout((int) budgetMs);
-            boolean healthy = healthCheck.isHealthy(probeLease);
+            boolean healthy = (healthCheck == null || healthCheck.isHealthy(probeLease))
+                    && (owner.protocol == null || owner.protocol.isHealthy(c, probeLease));
             c.socket.setSoTimeout(saved);
             if (healthy && c.leftoverOnReturn() == null) {
                 return null;
@@ -148,6 +151,9 @@ final class ReuseRules {
             }
             log.debug("health check of {} failed: {}", owner.endpoint, ex.toString());
             return CloseReason.HEALTH_CHECK_FAILED;
+        }
+        finally {
+            probeLease.detach();
         }
     }
 }

@@ -12,7 +12,8 @@ import io.conpool.Endpoint;
  * The socket factory commons-pool2 keeps conpool's connections with, one per pool, keyed by {@link Endpoint}:
  * <ul>
  * <li>{@code makeObject}: within the caller's deadline (from its {@link CallContext}), takes room under the
- * endpoint's and the pool's caps, then DNS → connect with attempts and backoff → TLS handshake ({@link Dialer});
+ * endpoint's and the pool's caps, then DNS → connect with attempts and backoff → TLS handshake → the protocol
+ * handler's {@code init} ({@link Dialer});
  * the outcome feeds the endpoint's counters, listeners and circuit breaker;</li>
  * <li>{@code validateObject} (on borrow): the endpoint's {@link ReuseRules} for an idle connection: expiry, the
  * liveness probe, the health check; a connection opened by this very borrow is not checked again;</li>
@@ -56,7 +57,7 @@ final class SocketFactory implements KeyedPooledObjectFactory<Endpoint, Connecti
                 }
             }
             Connection c = call.adopt != null ? call.adopt
-                    : dialer.open(key, owner.config, owner.generation(), call.deadline());
+                    : dialer.open(key, owner.config, owner.generation(), call.deadline(), owner.protocolInit);
             c.owner = owner;
             c.fresh = true;
             owner.opened(c);

@@ -17,6 +17,7 @@ import io.conpool.ConnectionPoolListener;
 import io.conpool.Endpoint;
 import io.conpool.HealthCheck;
 import io.conpool.HealthChecks;
+import io.conpool.ProtocolHandler;
 import io.conpool.PoolConfig;
 import io.conpool.PoolClosedException;
 import io.conpool.PooledConnection;
@@ -223,6 +224,22 @@ class ConpoolAutoConfigurationTests {
                 assertThat(pool.config(pool.endpoint("redis").orElseThrow()).healthCheck())
                     .containsSame(HealthChecks.redisPing());
                 assertThat(pool.config(pool.endpoint("custom").orElseThrow()).healthCheck()).containsSame(mine);
+            });
+    }
+
+    /** A ProtocolHandler bean by name, pool-wide, with 'none' turning it off for one endpoint. */
+    @Test
+    void protocolHandlersByBeanName() {
+        ProtocolHandler<Object> mine = c -> null;
+        runner.withBean("myProtocol", ProtocolHandler.class, () -> mine)
+            .withPropertyValues("conpool.protocol=myProtocol", "conpool.endpoints.a.host=127.0.0.1",
+                    "conpool.endpoints.a.port=6379", "conpool.endpoints.b.host=127.0.0.1",
+                    "conpool.endpoints.b.port=6380", "conpool.endpoints.b.protocol=none")
+            .run(context -> {
+                ConnectionPool pool = context.getBean(ConnectionPool.class);
+                assertThat(pool.config(pool.endpoint("a").orElseThrow()).protocolHandler()).containsSame(mine);
+                assertThat(pool.config(pool.endpoint("b").orElseThrow()).protocolHandler()).isEmpty();
+                assertThat(pool.config(Endpoint.of("127.0.0.1", 9)).protocolHandler()).containsSame(mine);
             });
     }
 

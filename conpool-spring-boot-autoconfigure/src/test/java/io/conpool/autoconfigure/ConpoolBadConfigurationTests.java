@@ -77,6 +77,7 @@ class ConpoolBadConfigurationTests {
                 pool("warm-up.timeout", "30"),
                 pool("warm-up.hold-readiness", "perhaps"),
                 pool("health-check", "no-such-check"),
+                pool("protocol", "no-such-protocol"),
                 pool("name", " "),
                 pool("enabled", "perhaps"),
                 // circuit breaker
@@ -162,6 +163,7 @@ class ConpoolBadConfigurationTests {
                 endpoint("connect-backoff", "-1ms"),
                 endpoint("health-check-timeout", "0s"),
                 endpoint("health-check", "no-such-bean"),
+                endpoint("protocol", "no-such-handler"),
                 endpoint("max-pending-acquires", "-1"),
                 endpoint("leak-detection-threshold", "0s"),
                 endpoint("circuit-breaker.enabled", "perhaps"),

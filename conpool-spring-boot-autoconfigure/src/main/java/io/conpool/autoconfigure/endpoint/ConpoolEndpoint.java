@@ -16,6 +16,7 @@ import io.conpool.HealthCheck;
 import io.conpool.HealthChecks;
 import io.conpool.InvalidEndpointException;
 import io.conpool.PoolConfig;
+import io.conpool.ProtocolHandler;
 import io.conpool.Tls;
 import io.conpool.autoconfigure.CoreSettings;
 
@@ -51,7 +52,8 @@ public class ConpoolEndpoint {
 
     private final String poolName;
 
-    private final Map<HealthCheck, String> healthCheckNames = new IdentityHashMap<>();
+    /** Health checks and protocol handlers by identity, to show their names. */
+    private final Map<Object, String> names = new IdentityHashMap<>();
 
     /**
      * @param pool the pool to describe
@@ -59,11 +61,24 @@ public class ConpoolEndpoint {
      * @param healthCheckBeans the application's {@link HealthCheck} beans by bean name, to show a check's name
      */
     public ConpoolEndpoint(ConnectionPool pool, String poolName, Map<String, HealthCheck> healthCheckBeans) {
+        this(pool, poolName, healthCheckBeans, Map.of());
+    }
+
+    /**
+     * @param pool the pool to describe
+     * @param poolName its name, shown in the answer
+     * @param healthCheckBeans the application's {@link HealthCheck} beans by bean name, to show a check's name
+     * @param protocolHandlerBeans the application's {@link ProtocolHandler} beans by bean name, likewise
+     */
+    @SuppressWarnings("rawtypes")
+    public ConpoolEndpoint(ConnectionPool pool, String poolName, Map<String, HealthCheck> healthCheckBeans,
+            Map<String, ? extends ProtocolHandler> protocolHandlerBeans) {
         this.pool = pool;
         this.poolName = poolName;
-        healthCheckBeans.forEach((name, check) -> healthCheckNames.put(check, name));
+        healthCheckBeans.forEach((name, check) -> names.put(check, name));
+        protocolHandlerBeans.forEach((name, handler) -> names.put(handler, name));
         for (String name : HealthChecks.builtInNames()) {
-            HealthChecks.builtIn(name).ifPresent(check -> healthCheckNames.put(check, name));
+            HealthChecks.builtIn(name).ifPresent(check -> names.put(check, name));
         }
     }
 
@@ -176,7 +191,7 @@ public class ConpoolEndpoint {
 
     /** The settings in force, named as an endpoint's properties (see {@link CoreSettings#describe}). */
     private Map<String, Object> config(PoolConfig c) {
-        return CoreSettings.describe(c, check -> healthCheckNames.getOrDefault(check, check.getClass().getName()));
+        return CoreSettings.describe(c, named -> names.getOrDefault(named, named.getClass().getName()));
     }
 
     /**
