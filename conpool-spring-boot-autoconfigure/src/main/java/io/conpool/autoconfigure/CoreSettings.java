@@ -216,6 +216,9 @@ public final class CoreSettings {
         /** {@code PoolConfig} getter, or {@code null} for a setting of the starter's own. */
         final Method getter;
 
+        /** Under a {@link StarterSetting}: read by the starter to build a core setting, not one itself. */
+        final boolean starterSetting;
+
         Leaf(List<Field> fields) {
             this.fields = List.copyOf(fields);
             StringBuilder path = new StringBuilder();
@@ -227,10 +230,11 @@ public final class CoreSettings {
                 f.setAccessible(true);
             }
             this.path = path.toString();
+            this.starterSetting = fields.stream().anyMatch(f -> f.isAnnotationPresent(StarterSetting.class));
             Field last = fields.get(fields.size() - 1);
             CoreName declared = last.getAnnotation(CoreName.class);
             this.coreName = declared != null ? declared.value() : camel.toString();
-            this.setter = method(PoolConfig.Builder.class, coreName, 1);
+            this.setter = starterSetting ? null : method(PoolConfig.Builder.class, coreName, 1);
             this.getter = this.setter != null ? method(PoolConfig.class, coreName, 0) : null;
             if (declared != null && (setter == null || getter == null)) {
                 throw new IllegalStateException(last + " names " + coreName

@@ -18,6 +18,7 @@ import io.conpool.Endpoint;
 import io.conpool.HealthCheck;
 import io.conpool.HealthChecks;
 import io.conpool.ProtocolHandler;
+import io.conpool.RedisProtocol;
 import io.conpool.PoolConfig;
 import io.conpool.PoolClosedException;
 import io.conpool.PooledConnection;
@@ -240,6 +241,40 @@ class ConpoolAutoConfigurationTests {
                 assertThat(pool.config(pool.endpoint("a").orElseThrow()).protocolHandler()).containsSame(mine);
                 assertThat(pool.config(pool.endpoint("b").orElseThrow()).protocolHandler()).isEmpty();
                 assertThat(pool.config(Endpoint.of("127.0.0.1", 9)).protocolHandler()).containsSame(mine);
+            });
+    }
+
+    /**
+     * protocol: redis pool-wide with its redis.* as defaults; an endpoint overriding some of them gets its own handler,
+     * one that turns it off gets none, one that only inherits shares the pool-wide one.
+     */
+    @Test
+    void theBuiltInRedisProtocolFromProperties() {
+        runner.withPropertyValues("conpool.protocol=redis", "conpool.redis.password=pool-secret",
+                "conpool.redis.database=1", "conpool.endpoints.cache.host=127.0.0.1", "conpool.endpoints.cache.port=6379",
+                "conpool.endpoints.cache.redis.username=app", "conpool.endpoints.cache.redis.password=cache-secret",
+                "conpool.endpoints.cache.redis.database=3", "conpool.endpoints.cache.redis.client-name=orders",
+                "conpool.endpoints.cache.redis.reset-on-release=false", "conpool.endpoints.plain.host=127.0.0.1",
+                "conpool.endpoints.plain.port=6380", "conpool.endpoints.plain.protocol=none",
+                "conpool.endpoints.same.host=127.0.0.1", "conpool.endpoints.same.port=6381")
+            .run(context -> {
+                ConnectionPool pool = context.getBean(ConnectionPool.class);
+                RedisProtocol cache = (RedisProtocol) pool.config(pool.endpoint("cache").orElseThrow())
+                    .protocolHandler()
+                    .orElseThrow();
+                assertThat(cache.username()).isEqualTo("app");
+                assertThat(cache.hasPassword()).isTrue();
+                assertThat(cache.database()).isEqualTo(3);
+                assertThat(cache.clientName()).isEqualTo("orders");
+                assertThat(cache.resetOnRelease()).isFalse();
+                assertThat(cache.toString()).doesNotContain("secret");
+                assertThat(pool.config(pool.endpoint("plain").orElseThrow()).protocolHandler()).isEmpty();
+                RedisProtocol poolWide = (RedisProtocol) pool.config(Endpoint.of("127.0.0.1", 9)).protocolHandler()
+                    .orElseThrow();
+                assertThat(poolWide.database()).isEqualTo(1);
+                assertThat(poolWide.username()).isNull();
+                assertThat(poolWide.resetOnRelease()).isTrue();
+                assertThat(pool.config(pool.endpoint("same").orElseThrow()).protocolHandler()).containsSame(poolWide);
             });
     }
 

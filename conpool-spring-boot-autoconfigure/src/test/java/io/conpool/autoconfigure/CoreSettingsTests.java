@@ -33,6 +33,11 @@ class CoreSettingsTests {
     @Test
     void everySharedSettingIsACoreSetting() {
         for (Leaf leaf : CoreSettings.leaves(EndpointSettings.class)) {
+            if (leaf.starterSetting) {
+                assertThat(leaf.path).as("only the built-in protocol's settings are read by the starter itself")
+                    .startsWith("redis.");
+                continue;
+            }
             assertThat(leaf.setter).as("PoolConfig.Builder method for %s (named %s)", leaf.path, leaf.coreName)
                 .isNotNull();
             assertThat(leaf.getter).as("PoolConfig getter for %s", leaf.path).isNotNull();
@@ -42,7 +47,8 @@ class CoreSettingsTests {
     @Test
     void everyEndpointPropertyButWhereAndHowIsACoreSetting() {
         for (Leaf leaf : CoreSettings.leaves(EndpointProperties.class)) {
-            if (!leaf.path.equals("host") && !leaf.path.equals("port") && !leaf.path.startsWith("tls.")) {
+            if (!leaf.path.equals("host") && !leaf.path.equals("port") && !leaf.path.startsWith("tls.")
+                    && !leaf.starterSetting) {
                 assertThat(leaf.setter).as("PoolConfig.Builder method for conpool.endpoints.*.%s", leaf.path)
                     .isNotNull();
             }

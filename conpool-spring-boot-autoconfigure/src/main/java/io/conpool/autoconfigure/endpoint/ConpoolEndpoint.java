@@ -17,6 +17,7 @@ import io.conpool.HealthChecks;
 import io.conpool.InvalidEndpointException;
 import io.conpool.PoolConfig;
 import io.conpool.ProtocolHandler;
+import io.conpool.RedisProtocol;
 import io.conpool.Tls;
 import io.conpool.autoconfigure.CoreSettings;
 
@@ -191,7 +192,8 @@ public class ConpoolEndpoint {
 
     /** The settings in force, named as an endpoint's properties (see {@link CoreSettings#describe}). */
     private Map<String, Object> config(PoolConfig c) {
-        return CoreSettings.describe(c, named -> names.getOrDefault(named, named.getClass().getName()));
+        return CoreSettings.describe(c, named -> names.getOrDefault(named,
+                named instanceof RedisProtocol ? RedisProtocol.NAME : named.getClass().getName()));
     }
 
     /**
