@@ -25,7 +25,10 @@ public enum CloseReason {
     WORK_FAILED,
     /** {@code clearEndpoint} was called. */
     CLEARED,
-    /** Above {@code maxIdlePerEndpoint}, or closed by {@code closeIdleConnections}. */
+    /**
+     * Above {@code maxIdlePerEndpoint}, closed by {@code closeIdleConnections}, or closed to make room for a newly
+     * opened one ({@code acquireNew}, a retry) at the endpoint's maximum.
+     */
     IDLE_TRIMMED,
     /** Its address dropped out of the host's DNS answer. */
     ADDRESS_RETIRED,

@@ -163,11 +163,11 @@ class ProtocolHandlerTest {
             assertThat(s.closed()).isEqualTo(3);
             assertThat(s.errors()).as("one failed connect, after all its attempts").isEqualTo(1);
             assertThat(s.active() + s.idle()).isZero();
-            assertThat(server.accepted()).isEqualTo(3);
+            server.assertAccepted(3);
             Await.until(() -> server.openConnections().isEmpty(), "every socket closed");
             assertThat(s.circuitState()).as("the breaker counted the failure").isEqualTo(CircuitState.OPEN);
             assertThatThrownBy(() -> pool.acquire(ep)).isInstanceOf(CircuitOpenException.class);
-            assertThat(server.accepted()).isEqualTo(3);
+            server.assertAccepted(3);
         }
     }
 
@@ -196,7 +196,7 @@ class ProtocolHandlerTest {
             assertThat(s.closed(CloseReason.PROTOCOL_INIT_FAILED)).isEqualTo(1);
             assertThat(s.errors()).isZero();
             assertThat(s.created() - s.closed()).isEqualTo(s.active() + s.idle());
-            assertThat(server.accepted()).isEqualTo(2);
+            server.assertAccepted(2);
             LeakCheck.assertNoPermitLost(pool, ep);
         }
     }
@@ -273,7 +273,7 @@ class ProtocolHandlerTest {
                 assertThat(c.protocolState(Session.class).id).isEqualTo(2);
             }
             assertThat(pool.stats(ep).closed(CloseReason.HEALTH_CHECK_FAILED)).isEqualTo(1);
-            assertThat(server.accepted()).isEqualTo(2);
+            server.assertAccepted(2);
         }
     }
 

@@ -33,6 +33,12 @@ final class CallContext {
     /** The endpoint a connection is opened for (set by every caller that may make the factory open one). */
     EndpointPool owner;
 
+    /**
+     * Marks the connection this call opens ({@code acquireNew}): set on it by the factory, so that the borrow that
+     * follows can tell it from an idle one. A new object per such call, never reused.
+     */
+    Object claim;
+
     /** A connection made elsewhere, to be pooled as it is instead of dialing (the benchmarks' socketless ones). */
     Connection adopt;
 
@@ -92,5 +98,6 @@ final class CallContext {
         closeReason = null;
         owner = null;
         adopt = null;
+        claim = null;
     }
 }

@@ -84,6 +84,18 @@ final class Connection {
     /** What the endpoint's protocol handler's {@code init} returned for it ({@code null} without a handler). */
     Object protocolState;
 
+    /**
+     * The {@link CallContext#claim} of the {@code acquireNew} call that opened it, or {@code null}. Never cleared: a
+     * claim object belongs to one call, so a stale one matches nothing.
+     */
+    Object claim;
+
+    /**
+     * A read through {@link #in()} returned data since this was last cleared (by the retry-once of idempotent work,
+     * before the work runs): after that, running the work again is never safe. A plain write per read call.
+     */
+    boolean readSome;
+
     /** Its lessee asked for the socket itself, so it may have changed socket options (put back on return). */
     boolean optionsTouched;
 

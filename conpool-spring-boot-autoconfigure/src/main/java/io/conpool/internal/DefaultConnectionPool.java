@@ -1,5 +1,7 @@
 package io.conpool.internal;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +27,8 @@ import io.conpool.ConnectionPool;
 import io.conpool.ConnectionPoolListener;
 import io.conpool.ConnectionWork;
 import io.conpool.CloseReason;
+import io.conpool.ConpoolException;
+import io.conpool.Idempotence;
 import io.conpool.Endpoint;
 import io.conpool.EndpointStats;
 import io.conpool.PoolClosedException;
@@ -128,19 +132,35 @@ public final class DefaultConnectionPool implements ConnectionPool {
     @Override
     public PooledConnection acquire(Endpoint endpoint) {
         Objects.requireNonNull(endpoint, "endpoint");
-        return acquireNanos(endpoint, config(endpoint).acquireTimeout().toNanos());
+        return acquireNanos(endpoint, config(endpoint).acquireTimeout().toNanos(), false);
     }
 
     @Override
     public PooledConnection acquire(Endpoint endpoint, Duration timeout) {
         Objects.requireNonNull(endpoint, "endpoint");
+        return acquireNanos(endpoint, positive(timeout), false);
+    }
+
+    @Override
+    public PooledConnection acquireNew(Endpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        return acquireNanos(endpoint, config(endpoint).acquireTimeout().toNanos(), true);
+    }
+
+    @Override
+    public PooledConnection acquireNew(Endpoint endpoint, Duration timeout) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        return acquireNanos(endpoint, positive(timeout), true);
+    }
+
+    private static long positive(Duration timeout) {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout (" + timeout + ") must be positive");
         }
-        return acquireNanos(endpoint, timeout.toNanos());
+        return timeout.toNanos();
     }
 
-    private PooledConnection acquireNanos(Endpoint endpoint, long timeoutNanos) {
+    private Lease acquireNanos(Endpoint endpoint, long timeoutNanos, boolean fresh) {
         while (true) {
             if (closed.get()) {
                 throw new PoolClosedException("acquiring a connection to " + endpoint + ": the pool is closed");
@@ -149,7 +169,7 @@ public final class DefaultConnectionPool implements ConnectionPool {
             if (closed.get()) {
                 p.close(); // created after close() swept the map: close it too, so nothing opens a socket
             }
-            Lease lease = p.acquire(timeoutNanos);
+            Lease lease = p.acquire(timeoutNanos, fresh);
             if (lease != null) {
                 return lease;
             }
@@ -160,7 +180,68 @@ public final class DefaultConnectionPool implements ConnectionPool {
     @Override
     public <T, E extends Exception> T withConnection(Endpoint endpoint, ConnectionWork<T, E> work) throws E {
         Objects.requireNonNull(work, "work");
-        Lease lease = (Lease) acquire(endpoint);
+        return run((Lease) acquire(endpoint), work);
+    }
+
+    /**
+     * Idempotent work gets one retry on a newly opened connection, on the conditions below (see the interface); the
+     * retry's lease comes from {@code acquireNew} with what is left of the first acquire's deadline.
+     */
+    @Override
+    public <T, E extends Exception> T withConnection(Endpoint endpoint, Idempotence idempotence,
+            ConnectionWork<T, E> work) throws E {
+        Objects.requireNonNull(idempotence, "idempotence");
+        Objects.requireNonNull(work, "work");
+        if (idempotence != Idempotence.IDEMPOTENT) {
+            return withConnection(endpoint, work);
+        }
+        Objects.requireNonNull(endpoint, "endpoint");
+        long timeoutNanos = config(endpoint).acquireTimeout().toNanos();
+        long deadline = System.nanoTime() + timeoutNanos;
+        Lease lease = acquireNanos(endpoint, timeoutNanos, false);
+        Connection c = lease.connection;
+        c.readSome = false; // from here on, any byte read rules a retry out
+        T result;
+        try {
+            result = work.apply(lease);
+        }
+        catch (Throwable t) {
+            // Safe to run again only if the peer cannot have seen it act: a connection that had served others (the
+            // race is a peer closing an idle connection), an I/O failure, nothing read, no raw socket handed out.
+            boolean retry = lease.reused() && (t instanceof IOException || t instanceof UncheckedIOException)
+                    && !c.readSome && !c.optionsTouched;
+            if (!lease.isEnded()) {
+                lease.end(CloseReason.WORK_FAILED, "destroy");
+            }
+            long left = deadline - System.nanoTime();
+            if (!retry || left <= 0) {
+                throw t;
+            }
+            lease.owner.retried(t);
+            Lease again;
+            try {
+                again = acquireNanos(endpoint, left, true);
+            }
+            catch (ConpoolException ex) {
+                ex.addSuppressed(t);
+                throw ex;
+            }
+            try {
+                return run(again, work);
+            }
+            catch (Throwable second) {
+                second.addSuppressed(t);
+                throw second;
+            }
+        }
+        if (!lease.isEnded()) {
+            lease.close();
+        }
+        return result;
+    }
+
+    /** Runs the work on the lease and ends it: returned if the work completed, destroyed if it threw. */
+    private static <T, E extends Exception> T run(Lease lease, ConnectionWork<T, E> work) throws E {
         T result;
         try {
             result = work.apply(lease);

@@ -1,6 +1,8 @@
 package io.conpool.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -150,10 +152,10 @@ final class EndpointPool {
     // ---------------------------------------------------------------- acquire
 
     /**
-     * Leases a connection within {@code timeoutNanos}. Returns {@code null} only if this endpoint was forgotten
-     * concurrently (the caller looks it up again).
+     * Leases a connection within {@code timeoutNanos}, a newly opened one if {@code fresh}. Returns {@code null} only if
+     * this endpoint was forgotten concurrently (the caller looks it up again).
      */
-    Lease acquire(long timeoutNanos) {
+    Lease acquire(long timeoutNanos, boolean fresh) {
         long start = listeners.any() ? System.nanoTime() : 0; // the clock is read on the fast path only for them
         boolean probe;
         try {
@@ -174,7 +176,7 @@ final class EndpointPool {
             }
             Lease lease;
             try {
-                lease = borrow(call);
+                lease = fresh ? borrowNew(call) : borrow(call);
             }
             catch (RuntimeException | Error ex) {
                 gate.release();
@@ -271,6 +273,135 @@ final class EndpointPool {
             }
             return startLease(c);
         }
+    }
+
+    /**
+     * With a permit held: has commons-pool2 open a connection with {@code addObject} (it joins the idle stack at the
+     * head, marked with this call's claim) and borrows it at once. commons-pool2 creates only when it finds nothing
+     * idle, hence this detour; every connection stays in commons-pool2. If another borrower took the new connection in
+     * between, this call opens another. At the endpoint's maximum (some connections idle: this call holds a permit, so
+     * not all are leased) one idle connection closes to make room.
+     */
+    private Lease borrowNew(CallContext call) {
+        Object claim = new Object();
+        call.claim = claim;
+        try {
+            while (true) {
+                if (closed) {
+                    throw closedException();
+                }
+                try {
+                    connections.addObject(endpoint);
+                }
+                catch (SocketFactory.NoRoom ex) {
+                    if (!closeOneIdle(call)) {
+                        pauseBeforeLookingAgain(call.deadline()); // a close is still finishing
+                    }
+                    continue;
+                }
+                catch (IllegalStateException ex) {
+                    throw closedException();
+                }
+                catch (RuntimeException ex) {
+                    throw ex;
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException("commons-pool2 failed to add a connection to " + endpoint, ex);
+                }
+                Connection c = takeClaimed(call, claim);
+                if (c != null) {
+                    c.fresh = true; // leased as the new connection it is
+                    return startLease(c);
+                }
+                // another borrower took it (and got a fresh connection out of it): open another
+            }
+        }
+        finally {
+            call.claim = null;
+        }
+    }
+
+    /**
+     * Borrows idle connections, unchecked, until it meets the one carrying {@code claim}; puts the others back where
+     * they were, untouched (no lease began, so no return rule applies). Usually the first one is it: it was just added
+     * at the head, unless a connection was returned meanwhile.
+     */
+    private Connection takeClaimed(CallContext call, Object claim) {
+        List<Connection> others = null;
+        call.skipValidation = true;
+        try {
+            while (true) {
+                Connection c = takeIdle(call);
+                if (c == null || c.claim == claim) {
+                    return c;
+                }
+                if (others == null) {
+                    others = new ArrayList<>(2);
+                }
+                others.add(c);
+            }
+        }
+        finally {
+            call.skipValidation = false;
+            if (others != null) {
+                for (int i = others.size() - 1; i >= 0; i--) { // last taken first: the stack keeps its order
+                    Connection o = others.get(i);
+                    o.fresh = true;
+                    connections.returnObject(endpoint, o);
+                }
+            }
+        }
+    }
+
+    /** Borrows the idle connection at the head, opening none; {@code null} if none is idle. */
+    private Connection takeIdle(CallContext call) {
+        call.noCreate = true;
+        try {
+            return connections.borrowObject(endpoint);
+        }
+        catch (SocketFactory.NoRoom | NoSuchElementException ex) {
+            return null;
+        }
+        catch (IllegalStateException ex) {
+            throw closedException();
+        }
+        catch (RuntimeException ex) {
+            throw ex;
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException("commons-pool2 failed a borrow from " + endpoint, ex);
+        }
+        finally {
+            call.noCreate = false;
+        }
+    }
+
+    /** Closes one idle connection of this endpoint (taken unchecked) to make room; whether there was one. */
+    private boolean closeOneIdle(CallContext call) {
+        call.skipValidation = true;
+        Connection c;
+        try {
+            c = takeIdle(call);
+        }
+        finally {
+            call.skipValidation = false;
+        }
+        if (c == null) {
+            return false;
+        }
+        c.closeReason = CloseReason.IDLE_TRIMMED;
+        connections.returnObject(endpoint, c);
+        return true;
+    }
+
+    /**
+     * Idempotent work failed on a reused connection before reading from it, and runs again on a new one: counted and
+     * logged.
+     */
+    void retried(Throwable cause) {
+        counters.retried.increment();
+        log.debug("retrying idempotent work on a new connection to {} after an I/O error on a reused one: {}",
+                endpoint, cause.toString());
     }
 
     private void pauseBeforeLookingAgain(long deadline) {

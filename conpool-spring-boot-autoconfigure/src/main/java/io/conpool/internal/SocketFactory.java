@@ -60,6 +60,7 @@ final class SocketFactory implements KeyedPooledObjectFactory<Endpoint, Connecti
                     : dialer.open(key, owner.config, owner.generation(), call.deadline(), owner.protocolInit);
             c.owner = owner;
             c.fresh = true;
+            c.claim = call.claim;
             owner.opened(c);
             return new ConnectionEntry(c);
         }
@@ -79,8 +80,8 @@ final class SocketFactory implements KeyedPooledObjectFactory<Endpoint, Connecti
     public boolean validateObject(Endpoint key, PooledObject<Connection> p) {
         Connection c = p.getObject();
         CallContext call = CallContext.current();
-        if (c.fresh || call.skipValidation) {
-            return true;
+        if (c.fresh || call.skipValidation || (c.claim != null && c.claim == call.claim)) {
+            return true; // opened by this call (borrow, or acquireNew's addObject just before): nothing to check
         }
         long now = ((ConnectionEntry) p).borrowedAtNanos(); // read by commons-pool2's allocate() a moment ago
         CloseReason bad = c.owner.rules.onBorrow(c, now, call);

@@ -181,7 +181,7 @@ public class ConpoolEndpoint {
         }
         StatsDescriptor stats = new StatsDescriptor(s.active(), s.idle(), s.pending(), s.maxConnections(), s.created(),
                 s.reused(), s.misses(), s.hitRate(), s.closed(), closedByReason, s.errors(), s.acquireTimeouts(),
-                s.rejected(), s.leaksDetected(), s.listenerErrors());
+                s.rejected(), s.retried(), s.leaksDetected(), s.listenerErrors());
         Tls tls = e.tls();
         TlsDescriptor tlsDescriptor = tls == null ? null
                 : new TlsDescriptor(tls.serverName() != null ? tls.serverName() : e.host(), tls.verifyHostname(),
@@ -271,12 +271,13 @@ public class ConpoolEndpoint {
      * @param errors failed attempts to open a connection
      * @param acquireTimeouts acquires that gave up waiting
      * @param rejected acquires turned away at once (too many waiters, open circuit)
+     * @param retried idempotent work run again on a new connection after an I/O error on a reused one
      * @param leaksDetected leases held past the leak detection threshold
      * @param listenerErrors listener hooks or health checks that threw
      */
     public record StatsDescriptor(int active, int idle, int pending, int maxConnections, long created, long reused,
             long misses, double hitRate, long closed, Map<String, Long> closedByReason, long errors,
-            long acquireTimeouts, long rejected, long leaksDetected, long listenerErrors) {
+            long acquireTimeouts, long rejected, long retried, long leaksDetected, long listenerErrors) {
     }
 
     /** What a DELETE did. */
