@@ -57,6 +57,18 @@ public class EndpointSettings {
     private Duration healthCheckTimeout;
 
     /**
+     * How often idle connections are health-checked in the background (those not checked within it), so a backend that
+     * answers TCP but not the protocol is noticed before a caller meets it. Unset means only before reuse.
+     */
+    private Duration healthCheckInterval;
+
+    /**
+     * A connection whose health check passed this recently (before reuse or in the background) is reused without
+     * another one: a round trip saved per reuse. Unset means every reuse is checked.
+     */
+    private Duration healthCheckBypassWindow;
+
+    /**
      * The protocol spoken on the connections (handshake after connect, reset on release, health, goodbye): the
      * built-in 'redis' (configured under redis.*), the name of a ProtocolHandler bean, or 'none'. Unset means none.
      */
@@ -162,6 +174,22 @@ public class EndpointSettings {
 
     public void setHealthCheckTimeout(Duration healthCheckTimeout) {
         this.healthCheckTimeout = healthCheckTimeout;
+    }
+
+    public Duration getHealthCheckInterval() {
+        return healthCheckInterval;
+    }
+
+    public void setHealthCheckInterval(Duration healthCheckInterval) {
+        this.healthCheckInterval = healthCheckInterval;
+    }
+
+    public Duration getHealthCheckBypassWindow() {
+        return healthCheckBypassWindow;
+    }
+
+    public void setHealthCheckBypassWindow(Duration healthCheckBypassWindow) {
+        this.healthCheckBypassWindow = healthCheckBypassWindow;
     }
 
     public String getProtocol() {

@@ -30,6 +30,12 @@ final class CallContext {
     /** Skip the reuse rules on borrow (the connection is taken only to be closed). */
     boolean skipValidation;
 
+    /**
+     * A background health check's borrow: the health check runs only on connections not checked within the interval,
+     * each with its own full timeout (there is no caller's deadline).
+     */
+    boolean background;
+
     /** The endpoint a connection is opened for (set by every caller that may make the factory open one). */
     EndpointPool owner;
 
@@ -95,6 +101,7 @@ final class CallContext {
         warming = false;
         noCreate = false;
         skipValidation = false;
+        background = false;
         closeReason = null;
         owner = null;
         adopt = null;

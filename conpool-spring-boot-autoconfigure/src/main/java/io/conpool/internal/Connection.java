@@ -96,6 +96,11 @@ final class Connection {
      */
     boolean readSome;
 
+    /** Whether a health check ever passed on it; if so, when ({@link #checkedAtNanos}, the endpoint's ticker). */
+    boolean checked;
+
+    long checkedAtNanos;
+
     /** Its lessee asked for the socket itself, so it may have changed socket options (put back on return). */
     boolean optionsTouched;
 

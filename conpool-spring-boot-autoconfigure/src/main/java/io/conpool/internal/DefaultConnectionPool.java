@@ -113,9 +113,14 @@ public final class DefaultConnectionPool implements ConnectionPool {
         this.connections = new GenericKeyedObjectPool<>(new SocketFactory(this, new Dialer(dns, ticker), total),
                 GkopSettings.forPool(name, jmxEnabled, new SweepPolicy()));
         Duration sweepEvery = defaults.validationInterval();
-        for (PoolConfig c : this.overrides.values()) {
-            if (c.validationInterval().compareTo(sweepEvery) < 0) {
-                sweepEvery = c.validationInterval();
+        List<PoolConfig> configs = new ArrayList<>(this.overrides.values());
+        configs.add(defaults);
+        for (PoolConfig c : configs) {
+            // The sweep also starts the background health checks: often enough for the shortest interval of either.
+            for (Duration every : List.of(c.validationInterval(), c.healthCheckInterval().orElse(sweepEvery))) {
+                if (every.compareTo(sweepEvery) < 0) {
+                    sweepEvery = every;
+                }
             }
         }
         this.maintenance = new Maintenance(name, this, sweepEvery);

@@ -125,6 +125,11 @@ final class EndpointPool {
     /** This endpoint is due in the sweep under way: the sweep's full rules apply to its idle connections. */
     volatile boolean sweeping;
 
+    /** A background health check of this endpoint is queued or running on the worker. */
+    volatile boolean healthCheckInFlight;
+
+    long lastHealthCheckNanos;
+
     EndpointPool(Endpoint endpoint, String name, PoolConfig config, DefaultConnectionPool pool) {
         this.pool = pool;
         this.endpoint = endpoint;
@@ -673,6 +678,55 @@ final class EndpointPool {
                 breaker.probeAbandoned(); // nothing was tried (no room): leave the probe to the next one
             }
             gate.release();
+        }
+    }
+
+    /** Whether background health checks are on: an interval is set and something protocol-level is checked. */
+    boolean checksInBackground() {
+        return rules.healthCheckIntervalNanos > 0 && rules.hasHealthCheck();
+    }
+
+    /**
+     * The background health check, on the maintenance worker (it may wait up to {@code healthCheckTimeout} per
+     * connection, so it never runs inside commons-pool2's {@code evict()}): borrows the idle connections one after
+     * another, each with a free permit of its own (never one a caller waits for, never while callers wait), which
+     * runs the reuse rules with the health check on those not checked within the interval; a failure closes the
+     * connection there and then. The borrowed ones are held until the pass ends, so each is seen once, then go back
+     * untouched in their order. A caller who arrives meanwhile ends the pass. Returns how many were looked at.
+     */
+    int checkIdleHealth() {
+        List<Connection> held = new ArrayList<>();
+        CallContext call = CallContext.enter(System.nanoTime(), 0, null);
+        call.owner = this;
+        call.noCreate = true;
+        call.background = true;
+        try {
+            int idle = connections.getNumIdle(endpoint);
+            while (held.size() < idle && !closed && gate.waiting() == 0 && gate.tryAcquire()) {
+                Connection c;
+                try {
+                    c = connections.borrowObject(endpoint);
+                }
+                catch (Exception ex) {
+                    gate.release(); // none idle any more (or the pool closed): the pass is over
+                    break;
+                }
+                held.add(c);
+            }
+            return held.size();
+        }
+        finally {
+            call.exit();
+            for (int i = held.size() - 1; i >= 0; i--) { // last taken first: the idle stack keeps its order
+                Connection c = held.get(i);
+                c.fresh = true; // no lease began: no return rule applies
+                try {
+                    connections.returnObject(endpoint, c);
+                }
+                finally {
+                    gate.release();
+                }
+            }
         }
     }
 

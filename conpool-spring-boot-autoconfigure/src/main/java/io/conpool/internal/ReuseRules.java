@@ -36,6 +36,12 @@ final class ReuseRules {
 
     private final long healthCheckTimeoutMs;
 
+    /** Background health checks: connections checked more recently than this are skipped; 0: off. */
+    final long healthCheckIntervalNanos;
+
+    /** A check this recent lets a reuse skip its own; 0: off. */
+    private final long bypassNanos;
+
     ReuseRules(EndpointPool owner, PoolConfig config) {
         this.owner = owner;
         this.maxIdleNanos = config.maxIdleTime().toNanos();
@@ -44,6 +50,13 @@ final class ReuseRules {
         this.coldNanos = config.validationInterval().toNanos();
         this.healthCheck = config.healthCheck().orElse(null);
         this.healthCheckTimeoutMs = config.healthCheckTimeout().toMillis();
+        this.healthCheckIntervalNanos = config.healthCheckInterval().map(d -> d.toNanos()).orElse(0L);
+        this.bypassNanos = config.healthCheckBypassWindow().map(d -> d.toNanos()).orElse(0L);
+    }
+
+    /** Whether anything protocol-level is checked on this endpoint (a health check, or a protocol handler). */
+    boolean hasHealthCheck() {
+        return healthCheck != null || owner.protocol != null;
     }
 
     /** The rules that need no I/O: cleared, retired address, lifetime, idle time. */
@@ -65,7 +78,8 @@ final class ReuseRules {
 
     /**
      * Before an idle connection is handed out: expiry, then the liveness probe, then the health check (within the
-     * call's deadline, if it runs in one).
+     * call's deadline, if it runs in one), unless one passed within the bypass window. For a background check
+     * ({@link CallContext#background}), the health check runs only if none passed within the interval.
      *
      * @param now the endpoint's ticker, read as the borrow began
      */
@@ -81,7 +95,19 @@ final class ReuseRules {
         if (healthCheck == null && owner.protocol == null) {
             return null;
         }
-        return runHealthCheck(c, call.active ? call.deadline() : System.nanoTime() + healthCheckTimeoutMs * 1_000_000);
+        boolean background = call.active && call.background;
+        long fresh = background ? healthCheckIntervalNanos : bypassNanos;
+        if (fresh > 0 && c.checked && now - c.checkedAtNanos < fresh) {
+            return null;
+        }
+        long deadline = call.active && !background ? call.deadline()
+                : System.nanoTime() + healthCheckTimeoutMs * 1_000_000;
+        CloseReason failed = runHealthCheck(c, deadline);
+        if (failed == null) {
+            c.checked = true;
+            c.checkedAtNanos = now;
+        }
+        return failed;
     }
 
     /** When a lease ends: an explicit reason, what the caller left behind, then uses, lifetime and retirement. */

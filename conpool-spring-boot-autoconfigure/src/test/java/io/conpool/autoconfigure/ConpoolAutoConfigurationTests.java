@@ -279,6 +279,22 @@ class ConpoolAutoConfigurationTests {
     }
 
     @Test
+    void backgroundHealthChecksAndTheBypassFromProperties() {
+        runner.withPropertyValues("conpool.health-check-interval=15s", "conpool.endpoints.a.host=127.0.0.1",
+                "conpool.endpoints.a.port=6379", "conpool.endpoints.a.health-check-bypass-window=500ms",
+                "conpool.endpoints.a.health-check-interval=5s")
+            .run(context -> {
+                ConnectionPool pool = context.getBean(ConnectionPool.class);
+                assertThat(pool.config(Endpoint.of("127.0.0.1", 9)).healthCheckInterval())
+                    .contains(Duration.ofSeconds(15));
+                assertThat(pool.config(Endpoint.of("127.0.0.1", 9)).healthCheckBypassWindow()).isEmpty();
+                PoolConfig a = pool.config(pool.endpoint("a").orElseThrow());
+                assertThat(a.healthCheckInterval()).contains(Duration.ofSeconds(5));
+                assertThat(a.healthCheckBypassWindow()).contains(Duration.ofMillis(500));
+            });
+    }
+
+    @Test
     void namedEndpointsWithMinIdleAreWarmedAtStartup() {
         runner.withPropertyValues("conpool.endpoints.warm.host=127.0.0.1", "conpool.endpoints.warm.port=" + server.port(),
                 "conpool.endpoints.warm.min-idle=2")

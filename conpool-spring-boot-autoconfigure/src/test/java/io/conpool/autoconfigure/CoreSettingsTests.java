@@ -140,6 +140,8 @@ class CoreSettingsTests {
         expected.put("connectBackoff", "100ms");
         expected.put("healthCheck", "mine");
         expected.put("healthCheckTimeout", "2s");
+        expected.put("healthCheckInterval", null);
+        expected.put("healthCheckBypassWindow", null);
         expected.put("protocol", "theirs");
         expected.put("maxPendingAcquires", null);
         expected.put("leakDetectionThreshold", null);
