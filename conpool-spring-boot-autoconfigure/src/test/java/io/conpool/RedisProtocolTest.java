@@ -241,6 +241,67 @@ class RedisProtocolTest {
         }
     }
 
+    /** The README's Redis example, as written there; {@code args} give the address and the password. */
+    static class ReadmeExample {
+
+        public static void main(String[] args) throws Exception {
+            RedisProtocol redisProtocol = RedisProtocol.builder()
+                    .password(args[1])                            // AUTH password (or .username("app") too)
+                    .database(2)                                  // SELECT 2 after connect, and again on each release
+                    .clientName("orders")                         // CLIENT SETNAME orders
+                    .build();
+            try (ConnectionPool pool = ConnectionPool.builder()
+                    .config(PoolConfig.builder().protocolHandler(redisProtocol).build())
+                    .build()) {
+                Endpoint redis = Endpoint.parse(args[0]);
+                String ok = pool.withConnection(redis, Idempotence.IDEMPOTENT, c -> {
+                    c.out().write("*3\r\n$3\r\nSET\r\n$8\r\ngreeting\r\n$5\r\nhello\r\n"
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    c.out().flush();
+                    return new String(c.in().readNBytes(5), java.nio.charset.StandardCharsets.US_ASCII).trim();
+                });
+                try (PooledConnection c = pool.acquireNew(redis)) {
+                    int db = c.protocolState(RedisProtocol.Session.class).database();
+                    System.out.println(ok + " " + db + " " + pool.stats(redis));
+                }
+            }
+        }
+    }
+
+    @Test
+    void theReadmeExampleRunsAgainstARealRedis() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.start()) {
+            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream original = System.out;
+            System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                ReadmeExample.main(new String[] { redis.host() + ":" + redis.port(), redis.password() });
+            }
+            finally {
+                System.setOut(original);
+            }
+            assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("+OK 2 EndpointStats[")
+                    .contains("created=2,").contains("active=1,").contains("closed=0,");
+            try (Socket s = redis.connect()) {
+                RespWire.call(s.getInputStream(), s.getOutputStream(), "SELECT", "2");
+                assertThat(RespWire.call(s.getInputStream(), s.getOutputStream(), "GET", "greeting")).isEqualTo("hello");
+            }
+        }
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        int start = readme.indexOf("### Protocols: Redis, retry once, fresh connections");
+        assertThat(start).isPositive();
+        String section = readme.substring(start, readme.indexOf("```", readme.indexOf("```java", start) + 7));
+        for (String call : new String[] { "RedisProtocol.builder()", ".database(2)", ".clientName(\"orders\")",
+                ".config(PoolConfig.builder().protocolHandler(redisProtocol).build())",
+                "pool.withConnection(redis, Idempotence.IDEMPOTENT, c -> {",
+                "*3\\r\\n$3\\r\\nSET\\r\\n$8\\r\\ngreeting\\r\\n$5\\r\\nhello\\r\\n",
+                "c.in().readNBytes(5)", "pool.acquireNew(redis)",
+                "c.protocolState(RedisProtocol.Session.class).database()",
+                "System.out.println(ok + \" \" + db + \" \" + pool.stats(redis));" }) {
+            assertThat(section).as("README example calls %s", call).contains(call);
+        }
+    }
+
     @Test
     void builderRejectsWhatRedisWould() {
         assertThatThrownBy(() -> RedisProtocol.builder().database(-1)).isInstanceOf(InvalidConfigException.class)

@@ -251,12 +251,15 @@ final class ConpoolPropertiesMapper {
      */
     private void redisOverrides(String name, EndpointProperties e, PoolConfig.Builder b) {
         String firstSet = firstSetRedisKey(e.getRedis());
-        if (firstSet == null) {
+        if (firstSet == null && e.getRedis().getResetOnRelease() == null) {
             return;
         }
         String protocol = unlessBlank(e.getProtocol()) != null ? e.getProtocol().trim()
                 : unlessBlank(properties.getProtocol());
         if (!RedisProtocol.NAME.equals(protocol)) {
+            if (firstSet == null) {
+                return;
+            }
             throw failRedis(endpointProperty(name, "redis." + firstSet),
                     "has no effect because the endpoint's protocol is " + (protocol == null ? "not set" : "'" + protocol + "'")
                             + "; set " + endpointProperty(name, "protocol") + "=" + RedisProtocol.NAME + " or remove it");
@@ -297,10 +300,8 @@ final class ConpoolPropertiesMapper {
         if (r.getDatabase() != null) {
             return "database";
         }
-        if (r.getClientName() != null) {
-            return "client-name";
-        }
-        return r.getResetOnRelease() != null ? "reset-on-release" : null;
+        // reset-on-release alone is not worth stopping for: it changes nothing where redis is not spoken.
+        return r.getClientName() != null ? "client-name" : null;
     }
 
     // ------------------------------------------------------------------ the starter's own settings
