@@ -25,7 +25,10 @@ public enum CloseReason {
     WORK_FAILED,
     /** {@code clearEndpoint} was called. */
     CLEARED,
-    /** Above {@code maxIdlePerEndpoint}, or closed by {@code closeIdleConnections}. */
+    /**
+     * Above {@code maxIdlePerEndpoint}, closed by {@code closeIdleConnections}, or closed to make room for a newly
+     * opened one ({@code acquireNew}, a retry) at the endpoint's maximum.
+     */
     IDLE_TRIMMED,
     /** Its address dropped out of the host's DNS answer. */
     ADDRESS_RETIRED,
@@ -40,7 +43,18 @@ public enum CloseReason {
      * The endpoint's TLS material (trust or client key) was replaced, e.g. a certificate rotated
      * ({@link ConnectionPool#tlsMaterialChanged}): connections shaken hands with the old material close.
      */
-    TLS_MATERIAL_CHANGED;
+    TLS_MATERIAL_CHANGED,
+    /**
+     * The endpoint's {@link ProtocolHandler#init} failed on a connection just opened (the connection counts as created
+     * and closed, and the connect attempt as failed).
+     */
+    PROTOCOL_INIT_FAILED,
+    /**
+     * The endpoint's {@link ProtocolHandler} refused the connection's protocol state for the next caller:
+     * {@code onRelease} answered {@code false} or threw (e.g. an unfinished Redis {@code MULTI}, an HTTP response that
+     * said {@code Connection: close}), or {@code onAcquire} threw.
+     */
+    PROTOCOL_RESET_FAILED;
 
     /** Lower-case, dash-separated form used as a metric tag and in JSON, e.g. {@code idle-timeout}. */
     public String tag() {

@@ -68,6 +68,34 @@ public interface ConnectionPool extends AutoCloseable {
      */
     <T, E extends Exception> T withConnection(Endpoint endpoint, ConnectionWork<T, E> work) throws E;
 
+    /**
+     * Like {@link #withConnection(Endpoint, ConnectionWork)}, and for {@link Idempotence#IDEMPOTENT} work one retry:
+     * when the work fails with an I/O error ({@link java.io.IOException} or {@link java.io.UncheckedIOException}) on
+     * a <em>reused</em> connection before it read a single byte from {@code in()} in this lease, that connection is
+     * destroyed and the work runs once more on a newly opened connection (never another idle one; see
+     * {@link #acquireNew}), within what is left of the acquire timeout. Never for {@link Idempotence#NOT_IDEMPOTENT}
+     * work, never twice, never after a byte was read, never when the lease took the socket itself ({@code socket()}:
+     * what was read through it is out of the pool's sight). The retry is counted in
+     * {@link EndpointStats#retried()} and logged at debug.
+     *
+     * <p>If the retry fails, its failure reaches the caller with the first one attached as suppressed; if no
+     * connection can be opened for it, the {@link ConpoolException} does.
+     */
+    <T, E extends Exception> T withConnection(Endpoint endpoint, Idempotence idempotence, ConnectionWork<T, E> work)
+            throws E;
+
+    /**
+     * Leases a <em>newly opened</em> connection to the endpoint, never an idle one (Pingora's {@code acquireNew}):
+     * for a caller that knows the idle connections are suspect, after a failover say. Within the endpoint's limits and
+     * its {@code acquireTimeout}, like {@link #acquire(Endpoint)}: it waits for a permit first come, first served; at
+     * the endpoint's maximum it closes one idle connection to make room ({@link CloseReason#IDLE_TRIMMED}). The idle
+     * connections are otherwise left alone.
+     */
+    PooledConnection acquireNew(Endpoint endpoint);
+
+    /** {@link #acquireNew(Endpoint)}, waiting at most {@code timeout} (which must be positive) for all of it. */
+    PooledConnection acquireNew(Endpoint endpoint, Duration timeout);
+
     /** Same as {@code connection.close()}; fails with {@link IllegalStateException} for a lease of another pool. */
     void release(PooledConnection connection);
 

@@ -22,13 +22,15 @@ import java.util.Map;
  * @param errors failed attempts to open a connection (DNS, connect, TLS), counted once per failed acquire
  * @param acquireTimeouts acquires that gave up waiting
  * @param rejected acquires turned away at once: too many waiters or an open circuit
+ * @param retried idempotent work run a second time on a new connection after an I/O error on a reused one
  * @param leaksDetected leases held past the leak detection threshold
  * @param listenerErrors listener hooks or health checks that threw
  * @param circuitState the breaker's state now
  */
 public record EndpointStats(Endpoint endpoint, String name, int active, int idle, int pending, int maxConnections,
         long created, long reused, long misses, long closed, Map<CloseReason, Long> closedByReason, long errors,
-        long acquireTimeouts, long rejected, long leaksDetected, long listenerErrors, CircuitState circuitState) {
+        long acquireTimeouts, long rejected, long retried, long leaksDetected, long listenerErrors,
+        CircuitState circuitState) {
 
     public EndpointStats {
         closedByReason = Map.copyOf(closedByReason);

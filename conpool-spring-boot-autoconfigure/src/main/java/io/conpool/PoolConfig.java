@@ -30,6 +30,9 @@ import java.util.OptionalLong;
  * <tr><td>validationInterval</td><td>30 s between background sweeps</td></tr>
  * <tr><td>connectAttempts</td><td>3, with {@code connectBackoff} 100 ms doubling between them</td></tr>
  * <tr><td>healthCheck</td><td>none; {@code healthCheckTimeout} 2 s</td></tr>
+ * <tr><td>healthCheckInterval</td><td>off (health checks run only before reuse)</td></tr>
+ * <tr><td>healthCheckBypassWindow</td><td>off (every reuse is checked)</td></tr>
+ * <tr><td>protocolHandler</td><td>none</td></tr>
  * <tr><td>maxPendingAcquires</td><td>unlimited (waiters are still bounded by acquireTimeout)</td></tr>
  * <tr><td>leakDetectionThreshold</td><td>off</td></tr>
  * <tr><td>circuit breaker</td><td>on: opens after 5 consecutive failed connects for 1 s, doubling per trip up
@@ -146,6 +149,33 @@ public final class PoolConfig {
         return v.healthCheckTimeout;
     }
 
+    /**
+     * How often idle connections are health-checked in the background (the {@code healthCheck} and the protocol
+     * handler's {@code isHealthy}): the sweep checks each idle connection not checked within this interval, on its
+     * worker thread, with a free permit only (never while callers wait), so a backend that still answers TCP but no
+     * longer the protocol is noticed before a caller meets it. Empty (default): only before reuse.
+     */
+    public Optional<Duration> healthCheckInterval() {
+        return Optional.ofNullable(v.healthCheckInterval);
+    }
+
+    /**
+     * A connection whose health check passed within this window (before a reuse, or in the background) is handed out
+     * again without another check (HikariCP's "alive bypass"): saves a round trip per reuse under load, at the price of
+     * trusting a check up to this old. The liveness probe still runs. Empty (default): every reuse is checked.
+     */
+    public Optional<Duration> healthCheckBypassWindow() {
+        return Optional.ofNullable(v.healthCheckBypassWindow);
+    }
+
+    /**
+     * The protocol spoken on the endpoint's connections, called after connect, around each lease, as a health check
+     * and before close ({@link ProtocolHandler}); empty if none.
+     */
+    public Optional<ProtocolHandler<?>> protocolHandler() {
+        return Optional.ofNullable(v.protocolHandler);
+    }
+
     /** Most callers that may wait for a connection to one endpoint; empty means unlimited. */
     public OptionalInt maxPendingAcquires() {
         return v.maxPendingAcquires == Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of(v.maxPendingAcquires);
@@ -242,6 +272,15 @@ public final class PoolConfig {
         HealthCheck healthCheck;
 
         Duration healthCheckTimeout = Duration.ofSeconds(2);
+
+        /** {@code null}: off. */
+        Duration healthCheckInterval;
+
+        /** {@code null}: off. */
+        Duration healthCheckBypassWindow;
+
+        /** {@code null}: none. */
+        ProtocolHandler<?> protocolHandler;
 
         /** {@code Integer.MAX_VALUE}: unlimited. */
         int maxPendingAcquires = Integer.MAX_VALUE;
@@ -374,6 +413,24 @@ public final class PoolConfig {
             return this;
         }
 
+        /** {@code null} turns background health checks off. */
+        public Builder healthCheckInterval(Duration value) {
+            v.healthCheckInterval = value;
+            return this;
+        }
+
+        /** {@code null} turns the bypass off: every reuse is checked. */
+        public Builder healthCheckBypassWindow(Duration value) {
+            v.healthCheckBypassWindow = value;
+            return this;
+        }
+
+        /** {@code null} for none. */
+        public Builder protocolHandler(ProtocolHandler<?> value) {
+            v.protocolHandler = value;
+            return this;
+        }
+
         /** 0 means never wait: fail at once when no connection is free. */
         public Builder maxPendingAcquires(int value) {
             if (value < 0) {
@@ -445,6 +502,12 @@ public final class PoolConfig {
             atLeast("connectAttempts", v.connectAttempts, 1);
             notNegative("connectBackoff", v.connectBackoff);
             positive("healthCheckTimeout", v.healthCheckTimeout);
+            if (v.healthCheckInterval != null) {
+                positive("healthCheckInterval", v.healthCheckInterval);
+            }
+            if (v.healthCheckBypassWindow != null) {
+                positive("healthCheckBypassWindow", v.healthCheckBypassWindow);
+            }
             atLeast("maxPendingAcquires", v.maxPendingAcquires, 0);
             if (v.leakDetectionThreshold != null) {
                 positive("leakDetectionThreshold", v.leakDetectionThreshold);

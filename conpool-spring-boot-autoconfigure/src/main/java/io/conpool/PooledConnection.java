@@ -52,6 +52,17 @@ public interface PooledConnection extends AutoCloseable {
     /** Whether this lease came from an idle connection rather than a new one. */
     boolean reused();
 
+    /**
+     * The state the endpoint's {@link ProtocolHandler} made for this connection in {@link ProtocolHandler#init} (what
+     * {@code AUTH} answered, the database selected, a session's parameters...), or {@code null} if it made none.
+     *
+     * @throws IllegalStateException if the endpoint has no protocol handler, or the lease has ended
+     * @throws ClassCastException if the state is not a {@code T}
+     */
+    default <T> T protocolState(Class<T> type) {
+        throw new UnsupportedOperationException("protocolState is not supported by " + getClass().getName());
+    }
+
     /** Destroys the connection instead of returning it. Ends the lease. */
     void invalidate();
 

@@ -84,6 +84,9 @@ class PoolConfigTest {
         if (type == HealthCheck.class) {
             return HealthChecks.redisPing();
         }
+        if (type == ProtocolHandler.class) {
+            return (ProtocolHandler<Object>) c -> null;
+        }
         throw new AssertionError("no test value for " + type);
     }
 

@@ -4,6 +4,7 @@ import io.conpool.ConnectionPool;
 import io.conpool.ConnectionPoolListener;
 import io.conpool.ConnectionPoolObserver;
 import io.conpool.HealthCheck;
+import io.conpool.ProtocolHandler;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -22,6 +23,7 @@ import org.springframework.core.env.Environment;
  * Auto-configures one {@link ConnectionPool} from {@code conpool.*} unless the application defines its own, and
  * closes it gracefully with the context. {@code conpool.enabled=false} turns it off.
  *
+ * <p>{@code health-check} and {@code protocol} may name a {@link HealthCheck} or {@link ProtocolHandler} bean.
  * <p>Every {@link ConnectionPoolListener} bean (including the ones the metrics and health auto-configurations
  * contribute) and every {@link ConnectionPoolObserver} bean (the observation auto-configuration's) is registered on
  * the pool, and every {@link ConnectionPoolBuilderCustomizer} is applied last.
@@ -60,7 +62,8 @@ public final class ConpoolAutoConfiguration {
                 ObjectProvider<ConnectionPoolBuilderCustomizer> customizers, ConnectionPoolShutdown shutdown) {
             SslBundles bundles = sslBundles.getIfAvailable();
             ConpoolPropertiesMapper mapper = new ConpoolPropertiesMapper(properties, ConfiguredValues.of(environment),
-                    bundles, name -> healthCheckBean(beanFactory, name));
+                    bundles, name -> bean(beanFactory, name, HealthCheck.class),
+                    name -> bean(beanFactory, name, ProtocolHandler.class));
             ConnectionPool.Builder builder = mapper.toBuilder();
             listeners.orderedStream().forEach(builder::listener);
             observers.orderedStream().forEach(builder::observer);
@@ -73,11 +76,12 @@ public final class ConpoolAutoConfiguration {
             return pool;
         }
 
-        private static HealthCheck healthCheckBean(BeanFactory beanFactory, String name) {
-            if (!beanFactory.containsBean(name) || !beanFactory.isTypeMatch(name, HealthCheck.class)) {
+        /** The bean of that name if it is of that type, else {@code null}. */
+        private static <T> T bean(BeanFactory beanFactory, String name, Class<T> type) {
+            if (!beanFactory.containsBean(name) || !beanFactory.isTypeMatch(name, type)) {
                 return null;
             }
-            return beanFactory.getBean(name, HealthCheck.class);
+            return beanFactory.getBean(name, type);
         }
     }
 }

@@ -19,6 +19,8 @@ import io.conpool.HealthChecks;
 import io.conpool.InvalidConfigException;
 import io.conpool.InvalidEndpointException;
 import io.conpool.PoolConfig;
+import io.conpool.ProtocolHandler;
+import io.conpool.RedisProtocol;
 import io.conpool.Tls;
 import io.conpool.autoconfigure.ConpoolProperties.Dns;
 import io.conpool.autoconfigure.ConpoolProperties.EndpointProperties;
@@ -49,6 +51,9 @@ final class ConpoolPropertiesMapper {
     /** Special health-check value that turns an inherited pool-wide health check off for one endpoint. */
     static final String NO_HEALTH_CHECK = "none";
 
+    /** Special protocol value that turns an inherited pool-wide protocol off for one endpoint. */
+    static final String NO_PROTOCOL = "none";
+
     static final String PREFIX = "conpool";
 
     static final String ENDPOINTS = PREFIX + ".endpoints";
@@ -66,6 +71,8 @@ final class ConpoolPropertiesMapper {
 
     private final Function<String, HealthCheck> healthCheckBeans;
 
+    private final Function<String, ProtocolHandler<?>> protocolHandlerBeans;
+
     /**
      * One material per bundle, so endpoints sharing a bundle share trust (Tls compares its source by identity), and
      * a bundle reload reaches all of them.
@@ -77,13 +84,16 @@ final class ConpoolPropertiesMapper {
      * @param values the raw values, for messages and the bare-number check
      * @param sslBundles Spring Boot's SSL bundles, or {@code null} if there are none
      * @param healthCheckBeans looks up a {@link HealthCheck} bean by name; returns {@code null} if there is none
+     * @param protocolHandlerBeans looks up a {@link ProtocolHandler} bean by name; returns {@code null} if there is
+     *        none
      */
     ConpoolPropertiesMapper(ConpoolProperties properties, ConfiguredValues values, SslBundles sslBundles,
-            Function<String, HealthCheck> healthCheckBeans) {
+            Function<String, HealthCheck> healthCheckBeans, Function<String, ProtocolHandler<?>> protocolHandlerBeans) {
         this.properties = properties;
         this.values = values;
         this.sslBundles = sslBundles;
         this.healthCheckBeans = healthCheckBeans;
+        this.protocolHandlerBeans = protocolHandlerBeans;
     }
 
     /**
@@ -118,9 +128,13 @@ final class ConpoolPropertiesMapper {
                                 + previous + " (" + endpoint + "); an endpoint has one name");
             }
             PoolConfig config = config(defaults.toBuilder(), e, ENDPOINTS + "." + name, new HashMap<>(poolWideNames),
-                    b -> inheritIdleLimits(e, defaults, b));
+                    b -> {
+                        inheritIdleLimits(e, defaults, b);
+                        redisOverrides(name, e, b);
+                    });
             builder.endpoint(name, endpoint, config);
         });
+        checkPoolWideRedisUsed(usesRedisAnywhere());
         return builder;
     }
 
@@ -136,7 +150,9 @@ final class ConpoolPropertiesMapper {
     private PoolConfig config(PoolConfig.Builder builder, EndpointSettings settings, String prefix,
             Map<String, String> names, Consumer<PoolConfig.Builder> adjust) {
         try {
-            CoreSettings.apply(settings, prefix, builder, names, this::healthCheck);
+            CoreSettings.apply(settings, prefix, builder, names,
+                    (type, property, name) -> type == HealthCheck.class ? healthCheck(property, name)
+                            : protocolHandler(property, name, settings, prefix));
             adjust.accept(builder);
             return builder.build();
         }
@@ -175,6 +191,122 @@ final class ConpoolPropertiesMapper {
                     + " nor a HealthCheck bean");
         }
         return check;
+    }
+
+    private ProtocolHandler<?> protocolHandler(String property, String name, EndpointSettings settings, String prefix) {
+        if (NO_PROTOCOL.equals(name)) {
+            return null;
+        }
+        if (RedisProtocol.NAME.equals(name)) {
+            return redis(settings, prefix);
+        }
+        ProtocolHandler<?> handler = protocolHandlerBeans.apply(name);
+        if (handler == null) {
+            throw fail(property, name, "names neither the built-in protocol '" + RedisProtocol.NAME
+                    + "' nor a ProtocolHandler bean");
+        }
+        return handler;
+    }
+
+    // ------------------------------------------------------------------ the built-in redis protocol
+
+    /**
+     * A {@link RedisProtocol} from the {@code redis.*} of {@code settings}, each unset value taken from the pool-wide
+     * {@code conpool.redis.*}. A rejected value is reported at the property it came from; the password is never quoted.
+     */
+    private RedisProtocol redis(EndpointSettings settings, String prefix) {
+        EndpointSettings.Redis own = settings.getRedis();
+        EndpointSettings.Redis poolWide = properties.getRedis();
+        RedisProtocol.Builder b = RedisProtocol.builder();
+        String username = unlessBlank(own.getUsername());
+        String usernameAt = prefix + ".redis.username";
+        if (username == null) {
+            username = unlessBlank(poolWide.getUsername());
+            usernameAt = property("redis.username");
+        }
+        String password = own.getPassword() != null && !own.getPassword().isEmpty() ? own.getPassword()
+                : poolWide.getPassword() != null && !poolWide.getPassword().isEmpty() ? poolWide.getPassword() : null;
+        Integer database = own.getDatabase() != null ? own.getDatabase() : poolWide.getDatabase();
+        String databaseAt = (own.getDatabase() != null ? prefix : PREFIX) + ".redis.database";
+        String clientName = unlessBlank(own.getClientName());
+        String clientNameAt = prefix + ".redis.client-name";
+        if (clientName == null) {
+            clientName = unlessBlank(poolWide.getClientName());
+            clientNameAt = property("redis.client-name");
+        }
+        Boolean reset = own.getResetOnRelease() != null ? own.getResetOnRelease() : poolWide.getResetOnRelease();
+        b.password(password);
+        set(databaseAt, database, b::database);
+        set(clientNameAt, clientName, b::clientName);
+        if (reset != null) {
+            b.resetOnRelease(reset);
+        }
+        if (username != null) {
+            if (password == null) {
+                throw fail(usernameAt, username, "needs a password (" + prefix + ".redis.password): AUTH takes both");
+            }
+            b.username(username);
+        }
+        return b.build();
+    }
+
+    /**
+     * An endpoint that sets {@code redis.*} of its own gets its own {@link RedisProtocol} when its protocol (its own or
+     * the pool-wide one) is redis; otherwise those settings would be ignored, which is a mistake worth stopping for.
+     */
+    private void redisOverrides(String name, EndpointProperties e, PoolConfig.Builder b) {
+        String firstSet = firstSetRedisKey(e.getRedis());
+        if (firstSet == null && e.getRedis().getResetOnRelease() == null) {
+            return;
+        }
+        String protocol = unlessBlank(e.getProtocol()) != null ? e.getProtocol().trim()
+                : unlessBlank(properties.getProtocol());
+        if (!RedisProtocol.NAME.equals(protocol)) {
+            if (firstSet == null) {
+                return;
+            }
+            throw failRedis(endpointProperty(name, "redis." + firstSet),
+                    "has no effect because the endpoint's protocol is " + (protocol == null ? "not set" : "'" + protocol + "'")
+                            + "; set " + endpointProperty(name, "protocol") + "=" + RedisProtocol.NAME + " or remove it");
+        }
+        b.protocolHandler(redis(e, ENDPOINTS + "." + name));
+    }
+
+    /** Whether the pool-wide protocol or any endpoint's own is redis. */
+    private boolean usesRedisAnywhere() {
+        if (RedisProtocol.NAME.equals(unlessBlank(properties.getProtocol()))) {
+            return true;
+        }
+        for (EndpointProperties e : properties.getEndpoints().values()) {
+            if (RedisProtocol.NAME.equals(unlessBlank(e.getProtocol()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Pool-wide {@code redis.*} with redis spoken nowhere would be ignored: stop and say so. */
+    private void checkPoolWideRedisUsed(boolean used) {
+        String firstSet = firstSetRedisKey(properties.getRedis());
+        if (firstSet != null && !used) {
+            throw failRedis(property("redis." + firstSet), "has no effect because no endpoint's protocol is "
+                    + RedisProtocol.NAME + "; set " + property("protocol") + "=" + RedisProtocol.NAME
+                    + " (or an endpoint's protocol) or remove it");
+        }
+    }
+
+    private static String firstSetRedisKey(EndpointSettings.Redis r) {
+        if (r.getUsername() != null) {
+            return "username";
+        }
+        if (r.getPassword() != null) {
+            return "password";
+        }
+        if (r.getDatabase() != null) {
+            return "database";
+        }
+        // reset-on-release alone is not worth stopping for: it changes nothing where redis is not spoken.
+        return r.getClientName() != null ? "client-name" : null;
     }
 
     // ------------------------------------------------------------------ the starter's own settings
@@ -393,6 +525,14 @@ final class ConpoolPropertiesMapper {
 
     private InvalidConpoolPropertyException fail(String property, Object boundValue, String reason) {
         return fail(property, boundValue, reason, null);
+    }
+
+    /** For a {@code redis.*} property: its value quoted, unless it is the password, which shows as {@code ****}. */
+    private InvalidConpoolPropertyException failRedis(String property, String reason) {
+        if (property.endsWith(".redis.password")) {
+            return new InvalidConpoolPropertyException(property, "****", reason, values.origin(property), null);
+        }
+        return fail(property, null, reason);
     }
 
     /** The value is quoted as written where Spring knows it, else as bound. */

@@ -14,11 +14,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import io.conpool.HealthCheck;
 import io.conpool.PoolConfig;
+import io.conpool.ProtocolHandler;
 
 /**
  * Which {@code conpool.*} properties are which {@link PoolConfig} settings, read off the properties classes so that
@@ -49,14 +49,31 @@ public final class CoreSettings {
     }
 
     /**
+     * Resolves a name given at a property into what the builder method takes: a {@link HealthCheck}, a
+     * {@link ProtocolHandler} (built in, or a bean).
+     */
+    @FunctionalInterface
+    interface Names {
+
+        /**
+         * @param type the builder method's parameter type
+         * @param property the full property name, for messages
+         * @param name the name as configured, trimmed
+         * @return what to pass to the builder method; {@code null} for none
+         */
+        Object resolve(Class<?> type, String property, String name);
+    }
+
+    /**
      * The settings in force, in the shape of an endpoint's properties ({@code maxConnections},
      * {@code circuitBreaker: {enabled, ...}}): durations as written in {@code application.yml}, {@code null} for
-     * unlimited or off, a health check by its name.
+     * unlimited or off, a health check or a protocol handler by its name (never its settings: a protocol's
+     * credentials are not core settings and are never shown).
      *
      * @param config the settings of one endpoint
-     * @param healthCheckNames the name of a health check (built-in or bean)
+     * @param names the name of a health check or protocol handler (built-in or bean)
      */
-    public static Map<String, Object> describe(PoolConfig config, Function<HealthCheck, String> healthCheckNames) {
+    public static Map<String, Object> describe(PoolConfig config, Function<Object, String> names) {
         Map<String, Object> description = new LinkedHashMap<>();
         for (Leaf leaf : leaves(ConpoolProperties.EndpointProperties.class)) {
             if (leaf.getter == null) {
@@ -73,8 +90,8 @@ public final class CoreSettings {
             if (value instanceof Duration) {
                 value = DurationFormat.format((Duration) value);
             }
-            else if (value instanceof HealthCheck) {
-                value = healthCheckNames.apply((HealthCheck) value);
+            else if (value instanceof HealthCheck || value instanceof ProtocolHandler) {
+                value = names.apply(value);
             }
             group.put(leaf.fields.get(leaf.fields.size() - 1).getName(), value);
         }
@@ -92,11 +109,12 @@ public final class CoreSettings {
      * as {@code health-check:} with nothing after it in YAML means "no value".
      *
      * @param prefix the properties' prefix, e.g. {@code conpool} or {@code conpool.endpoints.cache}
-     * @param healthChecks resolves a health check name given at a property; {@code null} means none
+     * @param names resolves a name given at a property where the builder takes an object (health check, protocol
+     *        handler)
      * @throws io.conpool.InvalidConfigException if a builder method rejects a value at once
      */
     static void apply(Object properties, String prefix, PoolConfig.Builder builder, Map<String, String> propertyNames,
-            BiFunction<String, String, HealthCheck> healthChecks) {
+            Names names) {
         for (Leaf leaf : leaves(properties.getClass())) {
             Object value = leaf.setter != null ? leaf.read(properties) : null;
             if (value == null || (value instanceof String && ((String) value).isBlank())) {
@@ -104,8 +122,9 @@ public final class CoreSettings {
             }
             String property = prefix + "." + leaf.path;
             propertyNames.put(leaf.coreName, property);
-            if (leaf.setter.getParameterTypes()[0] == HealthCheck.class) {
-                value = healthChecks.apply(property, ((String) value).trim());
+            Class<?> takes = leaf.setter.getParameterTypes()[0];
+            if (value instanceof String && takes != String.class) {
+                value = names.resolve(takes, property, ((String) value).trim());
             }
             invoke(leaf.setter, builder, value);
         }
@@ -197,6 +216,9 @@ public final class CoreSettings {
         /** {@code PoolConfig} getter, or {@code null} for a setting of the starter's own. */
         final Method getter;
 
+        /** Under a {@link StarterSetting}: read by the starter to build a core setting, not one itself. */
+        final boolean starterSetting;
+
         Leaf(List<Field> fields) {
             this.fields = List.copyOf(fields);
             StringBuilder path = new StringBuilder();
@@ -208,10 +230,11 @@ public final class CoreSettings {
                 f.setAccessible(true);
             }
             this.path = path.toString();
+            this.starterSetting = fields.stream().anyMatch(f -> f.isAnnotationPresent(StarterSetting.class));
             Field last = fields.get(fields.size() - 1);
             CoreName declared = last.getAnnotation(CoreName.class);
             this.coreName = declared != null ? declared.value() : camel.toString();
-            this.setter = method(PoolConfig.Builder.class, coreName, 1);
+            this.setter = starterSetting ? null : method(PoolConfig.Builder.class, coreName, 1);
             this.getter = this.setter != null ? method(PoolConfig.class, coreName, 0) : null;
             if (declared != null && (setter == null || getter == null)) {
                 throw new IllegalStateException(last + " names " + coreName

@@ -56,6 +56,29 @@ public class EndpointSettings {
     /** Read timeout while the health check runs. */
     private Duration healthCheckTimeout;
 
+    /**
+     * How often idle connections are health-checked in the background (those not checked within it), so a backend that
+     * answers TCP but not the protocol is noticed before a caller meets it. Unset means only before reuse.
+     */
+    private Duration healthCheckInterval;
+
+    /**
+     * A connection whose health check passed this recently (before reuse or in the background) is reused without
+     * another one: a round trip saved per reuse. Unset means every reuse is checked.
+     */
+    private Duration healthCheckBypassWindow;
+
+    /**
+     * The protocol spoken on the connections (handshake after connect, reset on release, health, goodbye): the
+     * built-in 'redis' (configured under redis.*), the name of a ProtocolHandler bean, or 'none'. Unset means none.
+     */
+    @CoreName("protocolHandler")
+    private String protocol;
+
+    /** The built-in redis protocol's settings (used with protocol: redis). */
+    @StarterSetting
+    private final Redis redis = new Redis();
+
     /** Most callers that may wait for a connection to one endpoint (0: never wait); unset means unlimited. */
     private Integer maxPendingAcquires;
 
@@ -153,6 +176,30 @@ public class EndpointSettings {
         this.healthCheckTimeout = healthCheckTimeout;
     }
 
+    public Duration getHealthCheckInterval() {
+        return healthCheckInterval;
+    }
+
+    public void setHealthCheckInterval(Duration healthCheckInterval) {
+        this.healthCheckInterval = healthCheckInterval;
+    }
+
+    public Duration getHealthCheckBypassWindow() {
+        return healthCheckBypassWindow;
+    }
+
+    public void setHealthCheckBypassWindow(Duration healthCheckBypassWindow) {
+        this.healthCheckBypassWindow = healthCheckBypassWindow;
+    }
+
+    public String getProtocol() {
+        return protocol;
+    }
+
+    public void setProtocol(String protocol) {
+        this.protocol = protocol;
+    }
+
     public Integer getMaxPendingAcquires() {
         return maxPendingAcquires;
     }
@@ -171,6 +218,82 @@ public class EndpointSettings {
 
     public CircuitBreaker getCircuitBreaker() {
         return circuitBreaker;
+    }
+
+    public Redis getRedis() {
+        return redis;
+    }
+
+    /**
+     * Settings of the built-in redis protocol ({@link io.conpool.RedisProtocol}): what it sends after connect and
+     * whether it checks each release. Each unset value of an endpoint is the pool-wide one.
+     */
+    public static class Redis {
+
+        /** ACL user name for AUTH (Redis 6+); needs a password. Unset means the default user. */
+        private String username;
+
+        /** Password for AUTH; unset means no AUTH. Never logged nor shown by the actuator. */
+        private String password;
+
+        /** Database to SELECT after connect (and again on each release); unset means none (the server's 0). */
+        private Integer database;
+
+        /** Name given with CLIENT SETNAME after connect (no spaces); unset means none. */
+        private String clientName;
+
+        /**
+         * Whether each release costs a round trip (UNWATCH, plus SELECT when a database is set) that finds a connection
+         * left inside MULTI or in subscriber mode and destroys it instead of handing it on.
+         */
+        private Boolean resetOnRelease;
+
+        public String getUsername() {
+            return username;
+        }
+
+        public void setUsername(String username) {
+            this.username = username;
+        }
+
+        public String getPassword() {
+            return password;
+        }
+
+        public void setPassword(String password) {
+            this.password = password;
+        }
+
+        public Integer getDatabase() {
+            return database;
+        }
+
+        public void setDatabase(Integer database) {
+            this.database = database;
+        }
+
+        public String getClientName() {
+            return clientName;
+        }
+
+        public void setClientName(String clientName) {
+            this.clientName = clientName;
+        }
+
+        public Boolean getResetOnRelease() {
+            return resetOnRelease;
+        }
+
+        public void setResetOnRelease(Boolean resetOnRelease) {
+            this.resetOnRelease = resetOnRelease;
+        }
+
+        /** Masks the password. */
+        @Override
+        public String toString() {
+            return "Redis[username=" + username + ", password=" + (password == null ? null : "****") + ", database="
+                    + database + ", clientName=" + clientName + ", resetOnRelease=" + resetOnRelease + "]";
+        }
     }
 
     /** Circuit breaker settings (the core's {@code circuitBreaker*} settings). */

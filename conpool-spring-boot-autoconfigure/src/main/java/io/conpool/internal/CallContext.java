@@ -30,8 +30,20 @@ final class CallContext {
     /** Skip the reuse rules on borrow (the connection is taken only to be closed). */
     boolean skipValidation;
 
+    /**
+     * A background health check's borrow: the health check runs only on connections not checked within the interval,
+     * each with its own full timeout (there is no caller's deadline).
+     */
+    boolean background;
+
     /** The endpoint a connection is opened for (set by every caller that may make the factory open one). */
     EndpointPool owner;
+
+    /**
+     * Marks the connection this call opens ({@code acquireNew}): set on it by the factory, so that the borrow that
+     * follows can tell it from an idle one. A new object per such call, never reused.
+     */
+    Object claim;
 
     /** A connection made elsewhere, to be pooled as it is instead of dialing (the benchmarks' socketless ones). */
     Connection adopt;
@@ -89,8 +101,10 @@ final class CallContext {
         warming = false;
         noCreate = false;
         skipValidation = false;
+        background = false;
         closeReason = null;
         owner = null;
         adopt = null;
+        claim = null;
     }
 }

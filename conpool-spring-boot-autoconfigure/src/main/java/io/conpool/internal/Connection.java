@@ -28,11 +28,14 @@ final class Connection {
 
     private static final VarHandle LEASED;
 
+    private static final VarHandle GOODBYE;
+
     static {
         try {
             CLOSED = MethodHandles.lookup().findVarHandle(Connection.class, "closed", boolean.class);
             FORGOTTEN = MethodHandles.lookup().findVarHandle(Connection.class, "forgotten", boolean.class);
             LEASED = MethodHandles.lookup().findVarHandle(Connection.class, "leased", boolean.class);
+            GOODBYE = MethodHandles.lookup().findVarHandle(Connection.class, "goodbye", boolean.class);
         }
         catch (ReflectiveOperationException ex) {
             throw new ExceptionInInitializerError(ex);
@@ -78,6 +81,26 @@ final class Connection {
     /** Why it must close, decided before commons-pool2 is asked to destroy it; {@code null} while it may live on. */
     CloseReason closeReason;
 
+    /** What the endpoint's protocol handler's {@code init} returned for it ({@code null} without a handler). */
+    Object protocolState;
+
+    /**
+     * The {@link CallContext#claim} of the {@code acquireNew} call that opened it, or {@code null}. Never cleared: a
+     * claim object belongs to one call, so a stale one matches nothing.
+     */
+    Object claim;
+
+    /**
+     * A read through {@link #in()} returned data since this was last cleared (by the retry-once of idempotent work,
+     * before the work runs): after that, running the work again is never safe. A plain write per read call.
+     */
+    boolean readSome;
+
+    /** Whether a health check ever passed on it; if so, when ({@link #checkedAtNanos}, the endpoint's ticker). */
+    boolean checked;
+
+    long checkedAtNanos;
+
     /** Its lessee asked for the socket itself, so it may have changed socket options (put back on return). */
     boolean optionsTouched;
 
@@ -97,6 +120,10 @@ final class Connection {
 
     /** Set once by {@link #close()} (through {@code CLOSED}; a field rather than an AtomicBoolean: one object less). */
     private volatile boolean closed;
+
+    /** Set once by the first goodbye ({@link #claimGoodbye()}). */
+    @SuppressWarnings("unused") // accessed through GOODBYE
+    private volatile boolean goodbye;
 
     /** Set once when the pool stops counting it (see {@link #forget()}). */
     @SuppressWarnings("unused") // accessed through FORGOTTEN
@@ -328,6 +355,14 @@ final class Connection {
      */
     boolean forget() {
         return FORGOTTEN.compareAndSet(this, false, true);
+    }
+
+    /**
+     * Returns {@code true} for the first caller only: one goodbye per connection, even when commons-pool2 destroys it
+     * twice (a clear racing the sweep).
+     */
+    boolean claimGoodbye() {
+        return GOODBYE.compareAndSet(this, false, true);
     }
 
     /** Closes the socket; returns {@code true} only for the one call that actually closed it. */

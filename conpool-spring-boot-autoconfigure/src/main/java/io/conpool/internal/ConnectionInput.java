@@ -7,7 +7,7 @@ import java.io.InputStream;
 /**
  * The connection's buffered input. It outlives leases (a parser's read-ahead stays with the connection), reports
  * how many bytes sit unread in its buffer (a connection returned with unread bytes is dirty), marks the connection
- * broken on any I/O error, and never closes the socket.
+ * broken on any I/O error and as having been read from on any data (the retry-once rule), and never closes the socket.
  */
 final class ConnectionInput extends BufferedInputStream {
 
@@ -26,7 +26,11 @@ final class ConnectionInput extends BufferedInputStream {
     @Override
     public int read() throws IOException {
         try {
-            return super.read();
+            int b = super.read();
+            if (b >= 0) {
+                connection.readSome = true;
+            }
+            return b;
         }
         catch (IOException ex) {
             connection.markBroken();
@@ -37,7 +41,11 @@ final class ConnectionInput extends BufferedInputStream {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         try {
-            return super.read(b, off, len);
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                connection.readSome = true;
+            }
+            return n;
         }
         catch (IOException ex) {
             connection.markBroken();
@@ -48,7 +56,11 @@ final class ConnectionInput extends BufferedInputStream {
     @Override
     public long skip(long n) throws IOException {
         try {
-            return super.skip(n);
+            long skipped = super.skip(n);
+            if (skipped > 0) {
+                connection.readSome = true;
+            }
+            return skipped;
         }
         catch (IOException ex) {
             connection.markBroken();

@@ -1,5 +1,7 @@
 package io.conpool.internal;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +28,8 @@ import io.conpool.ConnectionPoolListener;
 import io.conpool.ConnectionPoolObserver;
 import io.conpool.ConnectionWork;
 import io.conpool.CloseReason;
+import io.conpool.ConpoolException;
+import io.conpool.Idempotence;
 import io.conpool.Endpoint;
 import io.conpool.EndpointStats;
 import io.conpool.PoolClosedException;
@@ -79,6 +83,15 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    /** How long {@code close()} lets protocol handlers' goodbyes take, all idle connections together. */
+    private static final Duration GOODBYE_BUDGET = Duration.ofSeconds(1);
+
+    /**
+     * While {@code close()} closes the idle connections: the {@link System#nanoTime()} by which their goodbyes must be
+     * done; {@code 0} at every other time (each goodbye then has only its own short timeout).
+     */
+    private volatile long goodbyeDeadline;
+
     /**
      * When the next deadline check is due ({@link System#nanoTime()}), or {@link Long#MAX_VALUE} if none is
      * scheduled. Virtual threads wait without a timer; this check, on the sweeper thread, wakes those whose deadline
@@ -107,9 +120,14 @@ public final class DefaultConnectionPool implements ConnectionPool {
         this.connections = new GenericKeyedObjectPool<>(new SocketFactory(this, dialer, total),
                 GkopSettings.forPool(name, jmxEnabled, new SweepPolicy()));
         Duration sweepEvery = defaults.validationInterval();
-        for (PoolConfig c : this.overrides.values()) {
-            if (c.validationInterval().compareTo(sweepEvery) < 0) {
-                sweepEvery = c.validationInterval();
+        List<PoolConfig> configs = new ArrayList<>(this.overrides.values());
+        configs.add(defaults);
+        for (PoolConfig c : configs) {
+            // The sweep also starts the background health checks: often enough for the shortest interval of either.
+            for (Duration every : List.of(c.validationInterval(), c.healthCheckInterval().orElse(sweepEvery))) {
+                if (every.compareTo(sweepEvery) < 0) {
+                    sweepEvery = every;
+                }
             }
         }
         this.maintenance = new Maintenance(name, this, sweepEvery);
@@ -126,27 +144,43 @@ public final class DefaultConnectionPool implements ConnectionPool {
     @Override
     public PooledConnection acquire(Endpoint endpoint) {
         Objects.requireNonNull(endpoint, "endpoint");
-        return acquireNanos(endpoint, config(endpoint).acquireTimeout().toNanos());
+        return acquireNanos(endpoint, config(endpoint).acquireTimeout().toNanos(), false);
     }
 
     @Override
     public PooledConnection acquire(Endpoint endpoint, Duration timeout) {
         Objects.requireNonNull(endpoint, "endpoint");
+        return acquireNanos(endpoint, positive(timeout), false);
+    }
+
+    @Override
+    public PooledConnection acquireNew(Endpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        return acquireNanos(endpoint, config(endpoint).acquireTimeout().toNanos(), true);
+    }
+
+    @Override
+    public PooledConnection acquireNew(Endpoint endpoint, Duration timeout) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        return acquireNanos(endpoint, positive(timeout), true);
+    }
+
+    private static long positive(Duration timeout) {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout (" + timeout + ") must be positive");
         }
-        return acquireNanos(endpoint, timeout.toNanos());
+        return timeout.toNanos();
     }
 
-    private PooledConnection acquireNanos(Endpoint endpoint, long timeoutNanos) {
-        return observers == null ? lease(endpoint, timeoutNanos) : observedLease(endpoint, timeoutNanos);
+    private Lease acquireNanos(Endpoint endpoint, long timeoutNanos, boolean fresh) {
+        return observers == null ? lease(endpoint, timeoutNanos, fresh) : observedLease(endpoint, timeoutNanos, fresh);
     }
 
-    private PooledConnection observedLease(Endpoint endpoint, long timeoutNanos) {
+    private Lease observedLease(Endpoint endpoint, long timeoutNanos, boolean fresh) {
         Observers.Observed acquire = observers.start(ConnectionPoolObserver.Phase.ACQUIRE, endpoint);
         Lease lease;
         try {
-            lease = lease(endpoint, timeoutNanos);
+            lease = lease(endpoint, timeoutNanos, fresh);
         }
         catch (RuntimeException | Error ex) {
             acquire.failed(ex);
@@ -156,7 +190,7 @@ public final class DefaultConnectionPool implements ConnectionPool {
         return lease;
     }
 
-    private Lease lease(Endpoint endpoint, long timeoutNanos) {
+    private Lease lease(Endpoint endpoint, long timeoutNanos, boolean fresh) {
         while (true) {
             if (closed.get()) {
                 throw new PoolClosedException("acquiring a connection to " + endpoint + ": the pool is closed");
@@ -165,7 +199,7 @@ public final class DefaultConnectionPool implements ConnectionPool {
             if (closed.get()) {
                 p.close(); // created after close() swept the map: close it too, so nothing opens a socket
             }
-            Lease lease = p.acquire(timeoutNanos);
+            Lease lease = p.acquire(timeoutNanos, fresh);
             if (lease != null) {
                 return lease;
             }
@@ -176,7 +210,68 @@ public final class DefaultConnectionPool implements ConnectionPool {
     @Override
     public <T, E extends Exception> T withConnection(Endpoint endpoint, ConnectionWork<T, E> work) throws E {
         Objects.requireNonNull(work, "work");
-        Lease lease = (Lease) acquire(endpoint);
+        return run((Lease) acquire(endpoint), work);
+    }
+
+    /**
+     * Idempotent work gets one retry on a newly opened connection, on the conditions below (see the interface); the
+     * retry's lease comes from {@code acquireNew} with what is left of the first acquire's deadline.
+     */
+    @Override
+    public <T, E extends Exception> T withConnection(Endpoint endpoint, Idempotence idempotence,
+            ConnectionWork<T, E> work) throws E {
+        Objects.requireNonNull(idempotence, "idempotence");
+        Objects.requireNonNull(work, "work");
+        if (idempotence != Idempotence.IDEMPOTENT) {
+            return withConnection(endpoint, work);
+        }
+        Objects.requireNonNull(endpoint, "endpoint");
+        long timeoutNanos = config(endpoint).acquireTimeout().toNanos();
+        long deadline = System.nanoTime() + timeoutNanos;
+        Lease lease = acquireNanos(endpoint, timeoutNanos, false);
+        Connection c = lease.connection;
+        c.readSome = false; // from here on, any byte read rules a retry out
+        T result;
+        try {
+            result = work.apply(lease);
+        }
+        catch (Throwable t) {
+            // Safe to run again only if the peer cannot have seen it act: a connection that had served others (the
+            // race is a peer closing an idle connection), an I/O failure, nothing read, no raw socket handed out.
+            boolean retry = lease.reused() && (t instanceof IOException || t instanceof UncheckedIOException)
+                    && !c.readSome && !c.optionsTouched;
+            if (!lease.isEnded()) {
+                lease.end(CloseReason.WORK_FAILED, "destroy");
+            }
+            long left = deadline - System.nanoTime();
+            if (!retry || left <= 0) {
+                throw t;
+            }
+            lease.owner.retried(t);
+            Lease again;
+            try {
+                again = acquireNanos(endpoint, left, true);
+            }
+            catch (ConpoolException ex) {
+                ex.addSuppressed(t);
+                throw ex;
+            }
+            try {
+                return run(again, work);
+            }
+            catch (Throwable second) {
+                second.addSuppressed(t);
+                throw second;
+            }
+        }
+        if (!lease.isEnded()) {
+            lease.close();
+        }
+        return result;
+    }
+
+    /** Runs the work on the lease and ends it: returned if the work completed, destroyed if it threw. */
+    private static <T, E extends Exception> T run(Lease lease, ConnectionWork<T, E> work) throws E {
         T result;
         try {
             result = work.apply(lease);
@@ -305,6 +400,10 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     @Override
     public void close() {
+        shutdown(GOODBYE_BUDGET);
+    }
+
+    private void shutdown(Duration goodbyeBudget) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
@@ -315,14 +414,21 @@ public final class DefaultConnectionPool implements ConnectionPool {
             total.gate().close(new PoolClosedException("opening a connection: the pool is closed"));
         }
         maintenance.stop();
-        connections.close(); // closes every idle connection; leased ones close when returned
+        long until = System.nanoTime() + goodbyeBudget.toNanos();
+        goodbyeDeadline = until == 0 ? 1 : until;
+        try {
+            connections.close(); // closes every idle connection; leased ones close when returned
+        }
+        finally {
+            goodbyeDeadline = 0;
+        }
         log.debug("pool '{}' closed", name);
     }
 
     @Override
     public int close(Duration gracePeriod) {
         Objects.requireNonNull(gracePeriod, "gracePeriod");
-        close();
+        shutdown(gracePeriod.compareTo(GOODBYE_BUDGET) < 0 ? gracePeriod : GOODBYE_BUDGET);
         long deadline = System.nanoTime() + gracePeriod.toNanos();
         while (leasedTotal() > 0 && System.nanoTime() - deadline < 0) {
             try {
@@ -408,6 +514,11 @@ public final class DefaultConnectionPool implements ConnectionPool {
             log.debug("forgot unused endpoint {}", p.endpoint);
             listeners.fire(p.endpoint, p.counters, l -> l.onEndpointRemoved(p.endpoint));
         }
+    }
+
+    /** See {@link #goodbyeDeadline}. */
+    long goodbyeDeadline() {
+        return goodbyeDeadline;
     }
 
     DnsCache dns() {

@@ -31,9 +31,9 @@ import io.conpool.Tls;
 
 /**
  * Dials connections for the {@link SocketFactory}: resolve (through the cache) → connect, trying each address in turn within the attempt's
- * budget → TLS handshake with SNI and host name verification → a {@link Connection}. Retries up to
- * {@code connectAttempts} times with doubling backoff, never past the caller's deadline. Any socket it opens and
- * does not hand over is closed before it returns.
+ * budget → TLS handshake with SNI and host name verification → the protocol's handshake, if the endpoint has a
+ * protocol handler ({@link Init}) → a {@link Connection}. Retries up to {@code connectAttempts} times with doubling
+ * backoff, never past the caller's deadline. Any socket it opens and does not hand over is closed before it returns.
  */
 final class Dialer {
 
@@ -49,6 +49,16 @@ final class Dialer {
     /** Whether to switch sockets to non-blocking mode after connecting ({@link NonBlockingSockets}). */
     private final boolean nonBlockingSockets = NonBlockingSockets.enabled();
 
+    /**
+     * The protocol's handshake on a connection just opened, within the attempt's deadline. A throw fails the attempt
+     * like a refused connect; the implementation closes the connection before it throws.
+     */
+    @FunctionalInterface
+    interface Init {
+
+        void run(Connection c, long deadlineNanos) throws IOException;
+    }
+
     Dialer(DnsCache dns, Ticker ticker, Observers observers) {
         this.dns = dns;
         this.ticker = ticker;
@@ -59,8 +69,9 @@ final class Dialer {
      * Opens one connection, or throws a {@link ConpoolException} describing the last failure.
      *
      * @param deadlineNanos {@link System#nanoTime()} by which to give up
+     * @param init the protocol's handshake, part of each attempt; {@code null} for none
      */
-    Connection open(Endpoint endpoint, PoolConfig config, int generation, long deadlineNanos) {
+    Connection open(Endpoint endpoint, PoolConfig config, int generation, long deadlineNanos, Init init) {
         int attempts = config.connectAttempts();
         long backoffNanos = config.connectBackoff().toNanos();
         Throwable last = null;
@@ -85,7 +96,11 @@ final class Dialer {
             boolean callerDeadlineBinds = deadlineNanos - fullAttemptDeadline < 0;
             long attemptDeadline = callerDeadlineBinds ? deadlineNanos : fullAttemptDeadline;
             try {
-                return attempt(endpoint, config, generation, attemptDeadline);
+                Connection c = attempt(endpoint, config, generation, attemptDeadline);
+                if (init != null) {
+                    init.run(c, attemptDeadline); // its failure is this attempt's: retried, counted, seen by the breaker
+                }
+                return c;
             }
             catch (ClosedByInterruptException | InterruptedIOException ex) {
                 if (!(ex instanceof SocketTimeoutException)) {

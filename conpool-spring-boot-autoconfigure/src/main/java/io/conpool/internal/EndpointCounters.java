@@ -31,6 +31,8 @@ final class EndpointCounters {
 
     final LongAdder rejected = new LongAdder();
 
+    final LongAdder retried = new LongAdder();
+
     final LongAdder leaks = new LongAdder();
 
     final LongAdder listenerErrors = new LongAdder();
@@ -51,7 +53,7 @@ final class EndpointCounters {
             closedTotal += n;
         }
         return new EndpointStats(endpoint, name, active, idle, pending, maxConnections, created.sum(), reused.sum(),
-                misses.sum(), closedTotal, byReason, errors.sum(), acquireTimeouts.sum(), rejected.sum(), leaks.sum(),
+                misses.sum(), closedTotal, byReason, errors.sum(), acquireTimeouts.sum(), rejected.sum(), retried.sum(), leaks.sum(),
                 listenerErrors.sum(), circuit);
     }
 

@@ -1,6 +1,8 @@
 package io.conpool.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,6 +66,12 @@ final class EndpointPool {
     final EndpointCounters counters = new EndpointCounters();
 
     final ReuseRules rules;
+
+    /** Calls into the endpoint's protocol handler; {@code null} without one (the lease path checks only that). */
+    final ProtocolCalls protocol;
+
+    /** The protocol handler's {@code init} as the dialer calls it; {@code null} without a handler. */
+    final Dialer.Init protocolInit;
 
     /** Callers of this endpoint waiting for a permit of the pool's {@link TotalLimit}. */
     final AtomicInteger waitingForTotal = new AtomicInteger();
@@ -130,6 +138,11 @@ final class EndpointPool {
     /** This endpoint is due in the sweep under way: the sweep's full rules apply to its idle connections. */
     volatile boolean sweeping;
 
+    /** A background health check of this endpoint is queued or running on the worker. */
+    volatile boolean healthCheckInFlight;
+
+    long lastHealthCheckNanos;
+
     EndpointPool(Endpoint endpoint, String name, PoolConfig config, DefaultConnectionPool pool) {
         this.pool = pool;
         this.endpoint = endpoint;
@@ -144,6 +157,8 @@ final class EndpointPool {
         this.leakThresholdNanos = config.leakDetectionThreshold().map(Duration::toNanos).orElse(0L);
         this.gate = new Gate(maxConnections, config.maxPendingAcquires().orElse(Integer.MAX_VALUE));
         this.breaker = new CircuitBreaker(endpoint, config, ticker, this::circuitChanged);
+        this.protocol = config.protocolHandler().map(h -> new ProtocolCalls(this, h)).orElse(null);
+        this.protocolInit = protocol == null ? null : protocol::init;
         this.rules = new ReuseRules(this, config);
         this.lastActivityNanos = ticker.nanoTime();
         this.nextWarmNanos = lastActivityNanos; // warming may start now (a ticker may read negative: no 0 default)
@@ -156,10 +171,10 @@ final class EndpointPool {
     // ---------------------------------------------------------------- acquire
 
     /**
-     * Leases a connection within {@code timeoutNanos}. Returns {@code null} only if this endpoint was forgotten
-     * concurrently (the caller looks it up again).
+     * Leases a connection within {@code timeoutNanos}, a newly opened one if {@code fresh}. Returns {@code null} only if
+     * this endpoint was forgotten concurrently (the caller looks it up again).
      */
-    Lease acquire(long timeoutNanos) {
+    Lease acquire(long timeoutNanos, boolean fresh) {
         long start = listeners.any() ? System.nanoTime() : 0; // the clock is read on the fast path only for them
         boolean probe;
         try {
@@ -180,11 +195,14 @@ final class EndpointPool {
             }
             Lease lease;
             try {
-                lease = borrow(call);
+                lease = fresh ? borrowNew(call) : borrow(call);
             }
             catch (RuntimeException | Error ex) {
                 gate.release();
                 throw ex;
+            }
+            if (protocol != null) {
+                protocol.acquired(lease); // a throw has ended the lease (permit given back) and reaches the caller
             }
             if (probe) {
                 breaker.success();
@@ -294,6 +312,135 @@ final class EndpointPool {
         }
     }
 
+    /**
+     * With a permit held: has commons-pool2 open a connection with {@code addObject} (it joins the idle stack at the
+     * head, marked with this call's claim) and borrows it at once. commons-pool2 creates only when it finds nothing
+     * idle, hence this detour; every connection stays in commons-pool2. If another borrower took the new connection in
+     * between, this call opens another. At the endpoint's maximum (some connections idle: this call holds a permit, so
+     * not all are leased) one idle connection closes to make room.
+     */
+    private Lease borrowNew(CallContext call) {
+        Object claim = new Object();
+        call.claim = claim;
+        try {
+            while (true) {
+                if (closed) {
+                    throw closedException();
+                }
+                try {
+                    connections.addObject(endpoint);
+                }
+                catch (SocketFactory.NoRoom ex) {
+                    if (!closeOneIdle(call)) {
+                        pauseBeforeLookingAgain(call.deadline()); // a close is still finishing
+                    }
+                    continue;
+                }
+                catch (IllegalStateException ex) {
+                    throw closedException();
+                }
+                catch (RuntimeException ex) {
+                    throw ex;
+                }
+                catch (Exception ex) {
+                    throw new IllegalStateException("commons-pool2 failed to add a connection to " + endpoint, ex);
+                }
+                Connection c = takeClaimed(call, claim);
+                if (c != null) {
+                    c.fresh = true; // leased as the new connection it is
+                    return startLease(c);
+                }
+                // another borrower took it (and got a fresh connection out of it): open another
+            }
+        }
+        finally {
+            call.claim = null;
+        }
+    }
+
+    /**
+     * Borrows idle connections, unchecked, until it meets the one carrying {@code claim}; puts the others back where
+     * they were, untouched (no lease began, so no return rule applies). Usually the first one is it: it was just added
+     * at the head, unless a connection was returned meanwhile.
+     */
+    private Connection takeClaimed(CallContext call, Object claim) {
+        List<Connection> others = null;
+        call.skipValidation = true;
+        try {
+            while (true) {
+                Connection c = takeIdle(call);
+                if (c == null || c.claim == claim) {
+                    return c;
+                }
+                if (others == null) {
+                    others = new ArrayList<>(2);
+                }
+                others.add(c);
+            }
+        }
+        finally {
+            call.skipValidation = false;
+            if (others != null) {
+                for (int i = others.size() - 1; i >= 0; i--) { // last taken first: the stack keeps its order
+                    Connection o = others.get(i);
+                    o.fresh = true;
+                    connections.returnObject(endpoint, o);
+                }
+            }
+        }
+    }
+
+    /** Borrows the idle connection at the head, opening none; {@code null} if none is idle. */
+    private Connection takeIdle(CallContext call) {
+        call.noCreate = true;
+        try {
+            return connections.borrowObject(endpoint);
+        }
+        catch (SocketFactory.NoRoom | NoSuchElementException ex) {
+            return null;
+        }
+        catch (IllegalStateException ex) {
+            throw closedException();
+        }
+        catch (RuntimeException ex) {
+            throw ex;
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException("commons-pool2 failed a borrow from " + endpoint, ex);
+        }
+        finally {
+            call.noCreate = false;
+        }
+    }
+
+    /** Closes one idle connection of this endpoint (taken unchecked) to make room; whether there was one. */
+    private boolean closeOneIdle(CallContext call) {
+        call.skipValidation = true;
+        Connection c;
+        try {
+            c = takeIdle(call);
+        }
+        finally {
+            call.skipValidation = false;
+        }
+        if (c == null) {
+            return false;
+        }
+        c.closeReason = CloseReason.IDLE_TRIMMED;
+        connections.returnObject(endpoint, c);
+        return true;
+    }
+
+    /**
+     * Idempotent work failed on a reused connection before reading from it, and runs again on a new one: counted and
+     * logged.
+     */
+    void retried(Throwable cause) {
+        counters.retried.increment();
+        log.debug("retrying idempotent work on a new connection to {} after an I/O error on a reused one: {}",
+                endpoint, cause.toString());
+    }
+
     private void pauseBeforeLookingAgain(long deadline) {
         if (closed) {
             throw closedException();
@@ -395,10 +542,28 @@ final class EndpointPool {
     }
 
     /**
-     * A connection is destroyed: closes its socket (counted under {@code reason}, once) and stops counting it as
-     * open. Returns {@code true} only for the call that stopped counting it.
+     * The protocol handler's {@code init} failed on a connection the dialer opened: it is closed and counted as created
+     * and then closed, so {@code created - closed == active + idle} holds. It never joined the pool, so nothing else
+     * (registry, open count, breaker success) knows of it.
+     */
+    void protocolInitFailed(Connection c) {
+        counters.created.increment();
+        if (listeners.any()) {
+            long connectNanos = ticker.nanoTime() - c.createdNanos;
+            listeners.fire(endpoint, counters, l -> l.onConnectionCreated(endpoint, connectNanos));
+        }
+        closeCounted(c, CloseReason.PROTOCOL_INIT_FAILED);
+    }
+
+    /**
+     * A connection is destroyed: says goodbye if the endpoint speaks a protocol and the connection is clean, closes
+     * its socket (counted under {@code reason}, once) and stops counting it as open. Returns {@code true} only for the
+     * call that stopped counting it.
      */
     boolean destroyed(Connection c, CloseReason reason) {
+        if (protocol != null) {
+            protocol.goodbye(c, reason, pool.goodbyeDeadline());
+        }
         closeCounted(c, reason);
         if (!c.forget()) {
             return false;
@@ -558,6 +723,55 @@ final class EndpointPool {
                 breaker.probeAbandoned(); // nothing was tried (no room): leave the probe to the next one
             }
             gate.release();
+        }
+    }
+
+    /** Whether background health checks are on: an interval is set and something protocol-level is checked. */
+    boolean checksInBackground() {
+        return rules.healthCheckIntervalNanos > 0 && rules.hasHealthCheck();
+    }
+
+    /**
+     * The background health check, on the maintenance worker (it may wait up to {@code healthCheckTimeout} per
+     * connection, so it never runs inside commons-pool2's {@code evict()}): borrows the idle connections one after
+     * another, each with a free permit of its own (never one a caller waits for, never while callers wait), which
+     * runs the reuse rules with the health check on those not checked within the interval; a failure closes the
+     * connection there and then. The borrowed ones are held until the pass ends, so each is seen once, then go back
+     * untouched in their order. A caller who arrives meanwhile ends the pass. Returns how many were looked at.
+     */
+    int checkIdleHealth() {
+        List<Connection> held = new ArrayList<>();
+        CallContext call = CallContext.enter(System.nanoTime(), 0, null);
+        call.owner = this;
+        call.noCreate = true;
+        call.background = true;
+        try {
+            int idle = connections.getNumIdle(endpoint);
+            while (held.size() < idle && !closed && gate.waiting() == 0 && gate.tryAcquire()) {
+                Connection c;
+                try {
+                    c = connections.borrowObject(endpoint);
+                }
+                catch (Exception ex) {
+                    gate.release(); // none idle any more (or the pool closed): the pass is over
+                    break;
+                }
+                held.add(c);
+            }
+            return held.size();
+        }
+        finally {
+            call.exit();
+            for (int i = held.size() - 1; i >= 0; i--) { // last taken first: the idle stack keeps its order
+                Connection c = held.get(i);
+                c.fresh = true; // no lease began: no return rule applies
+                try {
+                    connections.returnObject(endpoint, c);
+                }
+                finally {
+                    gate.release();
+                }
+            }
         }
     }
 

@@ -89,6 +89,15 @@ final class Lease implements PooledConnection {
     }
 
     @Override
+    public <T> T protocolState(Class<T> type) {
+        checkOpen();
+        if (owner.protocol == null) {
+            throw new IllegalStateException(owner.endpoint + " has no protocol handler (PoolConfig.protocolHandler)");
+        }
+        return type.cast(connection.protocolState);
+    }
+
+    @Override
     public void invalidate() {
         end(CloseReason.INVALIDATED, "invalidate");
     }
@@ -105,6 +114,14 @@ final class Lease implements PooledConnection {
                     + " that has already ended (returned or invalidated)");
         }
         owner.release(this, reason);
+    }
+
+    /**
+     * Ends a lease that was only a view for the pool's own call (a health check, a protocol handler's call), without
+     * returning anything: whoever kept a reference to it cannot use the connection afterwards.
+     */
+    void detach() {
+        ENDED.setVolatile(this, true);
     }
 
     boolean isEnded() {

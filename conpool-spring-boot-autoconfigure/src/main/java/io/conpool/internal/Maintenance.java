@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 import io.conpool.CircuitOpenException;
 
 /**
- * The pool's two background threads. The <em>sweeper</em> runs every validation interval and only does quick,
- * non-blocking work: it has commons-pool2 examine every idle connection of every endpoint (expiry, liveness,
- * surplus, through {@link SweepPolicy}), reports leaks, forgets unused endpoints. Anything that may block (opening connections for min idle, refreshing DNS) goes
+ * The pool's two background threads. The <em>sweeper</em> runs every validation interval (or health check interval,
+ * if shorter) and only does quick, non-blocking work: it has commons-pool2 examine every idle connection of every
+ * endpoint (expiry, liveness, surplus, through {@link SweepPolicy}), reports leaks, forgets unused endpoints. Anything
+ * that may block (opening connections for min idle, refreshing DNS, background health checks) goes
  * to the <em>worker</em>, so a dead endpoint's connect timeouts never delay another endpoint's eviction. The worker
  * thread exists only while it has work. Both stop in {@link #stop()}.
  */
@@ -137,6 +138,13 @@ final class Maintenance {
                 p.sweeping = false;
             }
         }
+        for (EndpointPool p : pool.endpointPools()) {
+            if (p.checksInBackground() && !p.healthCheckInFlight
+                    && now - p.lastHealthCheckNanos >= p.rules.healthCheckIntervalNanos) {
+                p.lastHealthCheckNanos = now;
+                scheduleHealthCheck(p);
+            }
+        }
         Set<String> hosts = new HashSet<>();
         for (EndpointPool p : due) {
             p.reportLeaks(now);
@@ -166,6 +174,27 @@ final class Maintenance {
             }
         }
         lastSweepNanos = System.nanoTime() - started;
+    }
+
+    /**
+     * Health-checks the endpoint's idle connections on the worker (a check may wait for its timeout: not on the
+     * sweeper, not inside commons-pool2's evict()).
+     */
+    private void scheduleHealthCheck(EndpointPool p) {
+        p.healthCheckInFlight = true;
+        if (!submit(() -> {
+            try {
+                p.checkIdleHealth();
+            }
+            catch (RuntimeException ex) {
+                log.warn("background health check of {} failed", p.endpoint, ex);
+            }
+            finally {
+                p.healthCheckInFlight = false;
+            }
+        })) {
+            p.healthCheckInFlight = false;
+        }
     }
 
     /** Opens connections up to min idle on the worker, backing off after failures. */
@@ -202,12 +231,14 @@ final class Maintenance {
         });
     }
 
-    private void submit(Runnable task) {
+    /** Runs the task on the worker; {@code false} if it is shutting down. */
+    private boolean submit(Runnable task) {
         try {
             worker.execute(task);
+            return true;
         }
         catch (RejectedExecutionException ex) {
-            // shutting down
+            return false; // shutting down
         }
     }
 

@@ -11,8 +11,9 @@ import io.conpool.PoolConfig;
 
 /**
  * Every rule that decides whether a connection may be used again, in one place, for one endpoint's settings: on
- * borrow (expiry, liveness probe, health check), on return (what the caller left behind, uses, lifetime, retired
- * address) and in the background sweep (the borrow rules without the health check, plus the idle cap). Each rule
+ * borrow (expiry, liveness probe, health check and the protocol handler's {@code isHealthy}), on return (what the
+ * caller left behind, uses, lifetime, retired address, then the protocol handler's {@code onRelease}) and in the
+ * background sweep (the borrow rules without the health check, plus the idle cap). Each rule
  * answers with the {@link CloseReason} that closes the connection, or {@code null} to keep it.
  *
  * <p>Also puts back the socket options a caller changed on its lease, so the next caller gets the pool's own.
@@ -35,6 +36,12 @@ final class ReuseRules {
 
     private final long healthCheckTimeoutMs;
 
+    /** Background health checks: connections checked more recently than this are skipped; 0: off. */
+    final long healthCheckIntervalNanos;
+
+    /** A check this recent lets a reuse skip its own; 0: off. */
+    private final long bypassNanos;
+
     ReuseRules(EndpointPool owner, PoolConfig config) {
         this.owner = owner;
         this.maxIdleNanos = config.maxIdleTime().toNanos();
@@ -43,6 +50,13 @@ final class ReuseRules {
         this.coldNanos = config.validationInterval().toNanos();
         this.healthCheck = config.healthCheck().orElse(null);
         this.healthCheckTimeoutMs = config.healthCheckTimeout().toMillis();
+        this.healthCheckIntervalNanos = config.healthCheckInterval().map(d -> d.toNanos()).orElse(0L);
+        this.bypassNanos = config.healthCheckBypassWindow().map(d -> d.toNanos()).orElse(0L);
+    }
+
+    /** Whether anything protocol-level is checked on this endpoint (a health check, or a protocol handler). */
+    boolean hasHealthCheck() {
+        return healthCheck != null || owner.protocol != null;
     }
 
     /** The rules that need no I/O: cleared (or otherwise retired), retired address, lifetime, idle time. */
@@ -64,7 +78,8 @@ final class ReuseRules {
 
     /**
      * Before an idle connection is handed out: expiry, then the liveness probe, then the health check (within the
-     * call's deadline, if it runs in one).
+     * call's deadline, if it runs in one), unless one passed within the bypass window. For a background check
+     * ({@link CallContext#background}), the health check runs only if none passed within the interval.
      *
      * @param now the endpoint's ticker, read as the borrow began
      */
@@ -77,10 +92,22 @@ final class ReuseRules {
         if (dead != null) {
             return dead;
         }
-        if (healthCheck == null) {
+        if (healthCheck == null && owner.protocol == null) {
             return null;
         }
-        return runHealthCheck(c, call.active ? call.deadline() : System.nanoTime() + healthCheckTimeoutMs * 1_000_000);
+        boolean background = call.active && call.background;
+        long fresh = background ? healthCheckIntervalNanos : bypassNanos;
+        if (fresh > 0 && c.checked && now - c.checkedAtNanos < fresh) {
+            return null;
+        }
+        long deadline = call.active && !background ? call.deadline()
+                : System.nanoTime() + healthCheckTimeoutMs * 1_000_000;
+        CloseReason failed = runHealthCheck(c, deadline);
+        if (failed == null) {
+            c.checked = true;
+            c.checkedAtNanos = now;
+        }
+        return failed;
     }
 
     /** When a lease ends: an explicit reason, what the caller left behind, then uses, lifetime and retirement. */
@@ -104,7 +131,8 @@ final class ReuseRules {
         if (c.optionsTouched && !c.restoreOptions()) {
             return CloseReason.BROKEN;
         }
-        return null;
+        // Last: the protocol may cost a round trip, worth paying only for a connection that is otherwise reusable.
+        return owner.protocol == null ? null : owner.protocol.released(c);
     }
 
     /**
@@ -135,7 +163,8 @@ final class ReuseRules {
         try {
             int saved = c.socket.getSoTimeout();
             c.socket.setSoTimeout((int) budgetMs);
-            boolean healthy = healthCheck.isHealthy(probeLease);
+            boolean healthy = (healthCheck == null || healthCheck.isHealthy(probeLease))
+                    && (owner.protocol == null || owner.protocol.isHealthy(c, probeLease));
             c.socket.setSoTimeout(saved);
             if (healthy && c.leftoverOnReturn() == null) {
                 return null;
@@ -148,6 +177,9 @@ final class ReuseRules {
             }
             log.debug("health check of {} failed: {}", owner.endpoint, ex.toString());
             return CloseReason.HEALTH_CHECK_FAILED;
+        }
+        finally {
+            probeLease.detach();
         }
     }
 }

@@ -12,7 +12,8 @@ import io.conpool.Endpoint;
  * The socket factory commons-pool2 keeps conpool's connections with, one per pool, keyed by {@link Endpoint}:
  * <ul>
  * <li>{@code makeObject}: within the caller's deadline (from its {@link CallContext}), takes room under the
- * endpoint's and the pool's caps, then DNS → connect with attempts and backoff → TLS handshake ({@link Dialer});
+ * endpoint's and the pool's caps, then DNS → connect with attempts and backoff → TLS handshake → the protocol
+ * handler's {@code init} ({@link Dialer});
  * the outcome feeds the endpoint's counters, listeners and circuit breaker;</li>
  * <li>{@code validateObject} (on borrow): the endpoint's {@link ReuseRules} for an idle connection: expiry, the
  * liveness probe, the health check; a connection opened by this very borrow is not checked again;</li>
@@ -56,9 +57,10 @@ final class SocketFactory implements KeyedPooledObjectFactory<Endpoint, Connecti
                 }
             }
             Connection c = call.adopt != null ? call.adopt
-                    : dialer.open(key, owner.config, owner.generation(), call.deadline());
+                    : dialer.open(key, owner.config, owner.generation(), call.deadline(), owner.protocolInit);
             c.owner = owner;
             c.fresh = true;
+            c.claim = call.claim;
             owner.opened(c);
             return new ConnectionEntry(c);
         }
@@ -78,8 +80,8 @@ final class SocketFactory implements KeyedPooledObjectFactory<Endpoint, Connecti
     public boolean validateObject(Endpoint key, PooledObject<Connection> p) {
         Connection c = p.getObject();
         CallContext call = CallContext.current();
-        if (c.fresh || call.skipValidation) {
-            return true;
+        if (c.fresh || call.skipValidation || (c.claim != null && c.claim == call.claim)) {
+            return true; // opened by this call (borrow, or acquireNew's addObject just before): nothing to check
         }
         long now = ((ConnectionEntry) p).borrowedAtNanos(); // read by commons-pool2's allocate() a moment ago
         CloseReason bad = c.owner.rules.onBorrow(c, now, call);

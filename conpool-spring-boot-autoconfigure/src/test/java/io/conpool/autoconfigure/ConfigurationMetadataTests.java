@@ -78,7 +78,8 @@ class ConfigurationMetadataTests {
                 ConnectionPool.Builder.DEFAULT_DNS_NEGATIVE_CACHE_TTL, "dns.max-size",
                 ConnectionPool.Builder.DEFAULT_DNS_CACHE_MAX_SIZE, "tls.verify-hostname",
                 Tls.defaults().verifyHostname(), "forget-unused-endpoints-after",
-                ConnectionPool.Builder.DEFAULT_FORGET_UNUSED_ENDPOINTS_AFTER, "jmx.enabled", false);
+                ConnectionPool.Builder.DEFAULT_FORGET_UNUSED_ENDPOINTS_AFTER, "jmx.enabled", false,
+                "redis.reset-on-release", io.conpool.RedisProtocol.DEFAULT_RESET_ON_RELEASE);
         int checked = 0;
         for (CoreSettings.Leaf leaf : CoreSettings.leaves(ConpoolProperties.class)) {
             String name = "conpool." + leaf.path;

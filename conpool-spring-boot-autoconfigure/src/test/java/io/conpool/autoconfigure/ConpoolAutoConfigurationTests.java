@@ -17,6 +17,8 @@ import io.conpool.ConnectionPoolListener;
 import io.conpool.Endpoint;
 import io.conpool.HealthCheck;
 import io.conpool.HealthChecks;
+import io.conpool.ProtocolHandler;
+import io.conpool.RedisProtocol;
 import io.conpool.PoolConfig;
 import io.conpool.PoolClosedException;
 import io.conpool.PooledConnection;
@@ -223,6 +225,72 @@ class ConpoolAutoConfigurationTests {
                 assertThat(pool.config(pool.endpoint("redis").orElseThrow()).healthCheck())
                     .containsSame(HealthChecks.redisPing());
                 assertThat(pool.config(pool.endpoint("custom").orElseThrow()).healthCheck()).containsSame(mine);
+            });
+    }
+
+    /** A ProtocolHandler bean by name, pool-wide, with 'none' turning it off for one endpoint. */
+    @Test
+    void protocolHandlersByBeanName() {
+        ProtocolHandler<Object> mine = c -> null;
+        runner.withBean("myProtocol", ProtocolHandler.class, () -> mine)
+            .withPropertyValues("conpool.protocol=myProtocol", "conpool.endpoints.a.host=127.0.0.1",
+                    "conpool.endpoints.a.port=6379", "conpool.endpoints.b.host=127.0.0.1",
+                    "conpool.endpoints.b.port=6380", "conpool.endpoints.b.protocol=none")
+            .run(context -> {
+                ConnectionPool pool = context.getBean(ConnectionPool.class);
+                assertThat(pool.config(pool.endpoint("a").orElseThrow()).protocolHandler()).containsSame(mine);
+                assertThat(pool.config(pool.endpoint("b").orElseThrow()).protocolHandler()).isEmpty();
+                assertThat(pool.config(Endpoint.of("127.0.0.1", 9)).protocolHandler()).containsSame(mine);
+            });
+    }
+
+    /**
+     * protocol: redis pool-wide with its redis.* as defaults; an endpoint overriding some of them gets its own handler,
+     * one that turns it off gets none, one that only inherits shares the pool-wide one.
+     */
+    @Test
+    void theBuiltInRedisProtocolFromProperties() {
+        runner.withPropertyValues("conpool.protocol=redis", "conpool.redis.password=pool-secret",
+                "conpool.redis.database=1", "conpool.endpoints.cache.host=127.0.0.1", "conpool.endpoints.cache.port=6379",
+                "conpool.endpoints.cache.redis.username=app", "conpool.endpoints.cache.redis.password=cache-secret",
+                "conpool.endpoints.cache.redis.database=3", "conpool.endpoints.cache.redis.client-name=orders",
+                "conpool.endpoints.cache.redis.reset-on-release=false", "conpool.endpoints.plain.host=127.0.0.1",
+                "conpool.endpoints.plain.port=6380", "conpool.endpoints.plain.protocol=none",
+                "conpool.endpoints.same.host=127.0.0.1", "conpool.endpoints.same.port=6381")
+            .run(context -> {
+                ConnectionPool pool = context.getBean(ConnectionPool.class);
+                RedisProtocol cache = (RedisProtocol) pool.config(pool.endpoint("cache").orElseThrow())
+                    .protocolHandler()
+                    .orElseThrow();
+                assertThat(cache.username()).isEqualTo("app");
+                assertThat(cache.hasPassword()).isTrue();
+                assertThat(cache.database()).isEqualTo(3);
+                assertThat(cache.clientName()).isEqualTo("orders");
+                assertThat(cache.resetOnRelease()).isFalse();
+                assertThat(cache.toString()).doesNotContain("secret");
+                assertThat(pool.config(pool.endpoint("plain").orElseThrow()).protocolHandler()).isEmpty();
+                RedisProtocol poolWide = (RedisProtocol) pool.config(Endpoint.of("127.0.0.1", 9)).protocolHandler()
+                    .orElseThrow();
+                assertThat(poolWide.database()).isEqualTo(1);
+                assertThat(poolWide.username()).isNull();
+                assertThat(poolWide.resetOnRelease()).isTrue();
+                assertThat(pool.config(pool.endpoint("same").orElseThrow()).protocolHandler()).containsSame(poolWide);
+            });
+    }
+
+    @Test
+    void backgroundHealthChecksAndTheBypassFromProperties() {
+        runner.withPropertyValues("conpool.health-check-interval=15s", "conpool.endpoints.a.host=127.0.0.1",
+                "conpool.endpoints.a.port=6379", "conpool.endpoints.a.health-check-bypass-window=500ms",
+                "conpool.endpoints.a.health-check-interval=5s")
+            .run(context -> {
+                ConnectionPool pool = context.getBean(ConnectionPool.class);
+                assertThat(pool.config(Endpoint.of("127.0.0.1", 9)).healthCheckInterval())
+                    .contains(Duration.ofSeconds(15));
+                assertThat(pool.config(Endpoint.of("127.0.0.1", 9)).healthCheckBypassWindow()).isEmpty();
+                PoolConfig a = pool.config(pool.endpoint("a").orElseThrow());
+                assertThat(a.healthCheckInterval()).contains(Duration.ofSeconds(5));
+                assertThat(a.healthCheckBypassWindow()).contains(Duration.ofMillis(500));
             });
     }
 

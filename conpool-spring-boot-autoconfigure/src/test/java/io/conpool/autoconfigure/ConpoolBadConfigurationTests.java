@@ -68,6 +68,10 @@ class ConpoolBadConfigurationTests {
                 pool("connect-backoff", "-1ms"),
                 pool("connect-backoff", "100"),
                 pool("health-check-timeout", "0s"),
+                pool("health-check-interval", "0s"),
+                pool("health-check-interval", "10"),
+                pool("health-check-bypass-window", "-1s"),
+                pool("health-check-bypass-window", "500"),
                 pool("leak-detection-threshold", "0s"),
                 pool("leak-detection-threshold", "-1s"),
                 pool("leak-detection-threshold", "2"),
@@ -77,6 +81,15 @@ class ConpoolBadConfigurationTests {
                 pool("warm-up.timeout", "30"),
                 pool("warm-up.hold-readiness", "perhaps"),
                 pool("health-check", "no-such-check"),
+                pool("protocol", "no-such-protocol"),
+                row("conpool.redis.database", "-1", "conpool.protocol=redis", "conpool.redis.database=-1"),
+                row("conpool.redis.database", "two", "conpool.protocol=redis", "conpool.redis.database=two"),
+                row("conpool.redis.client-name", "my app", "conpool.protocol=redis", "conpool.redis.client-name=my app"),
+                row("conpool.redis.username", "alice", "conpool.protocol=redis", "conpool.redis.username=alice"),
+                row("conpool.redis.reset-on-release", "sometimes", "conpool.protocol=redis",
+                        "conpool.redis.reset-on-release=sometimes"),
+                row("conpool.redis.database", "2", "conpool.redis.database=2"), // no endpoint speaks redis
+                row("conpool.redis.pasword", "x", "conpool.protocol=redis", "conpool.redis.pasword=x"),
                 pool("name", " "),
                 pool("enabled", "perhaps"),
                 // circuit breaker
@@ -161,7 +174,16 @@ class ConpoolBadConfigurationTests {
                 endpoint("connect-attempts", "0"),
                 endpoint("connect-backoff", "-1ms"),
                 endpoint("health-check-timeout", "0s"),
+                endpoint("health-check-interval", "-5s"),
+                endpoint("health-check-bypass-window", "0ms"),
                 endpoint("health-check", "no-such-bean"),
+                endpoint("protocol", "no-such-handler"),
+                endpointRow("redis.database", "-3", "protocol=redis", "redis.database=-3"),
+                endpointRow("redis.client-name", "a\tb", "protocol=redis", "redis.client-name=a\tb"),
+                endpointRow("redis.database", "4", "redis.database=4"), // its protocol is not redis
+                endpointRow("redis.database", "4", "protocol=none", "redis.database=4"),
+                endpointRow("redis.username", "bob", "protocol=redis", "redis.username=bob"),
+                endpoint("redis.user", "bob"),
                 endpoint("max-pending-acquires", "-1"),
                 endpoint("leak-detection-threshold", "0s"),
                 endpoint("circuit-breaker.enabled", "perhaps"),
@@ -193,6 +215,24 @@ class ConpoolBadConfigurationTests {
                 assertThat(report).as("report for %s", Arrays.toString(properties)).contains(value);
             }
         });
+    }
+
+    /** A password is never quoted, not even when it is the property the report is about. */
+    @Test
+    void aRedisPasswordIsNeverQuoted() {
+        runner.withPropertyValues("conpool.endpoints.a.host=127.0.0.1", "conpool.endpoints.a.port=6379",
+                "conpool.endpoints.a.redis.password=hunter2-secret")
+            .run(context -> {
+                assertThat(context).hasFailed();
+                String report = StartupFailureReport.text(context.getStartupFailure());
+                assertThat(report).contains("Property: conpool.endpoints.a.redis.password")
+                    .contains("has no effect because the endpoint's protocol is not set")
+                    .doesNotContain("hunter2");
+            });
+        runner.withPropertyValues("conpool.redis.password=hunter2-secret", "conpool.protocol=redis",
+                "conpool.redis.database=-1")
+            .run(context -> assertThat(StartupFailureReport.text(context.getStartupFailure()))
+                .contains("conpool.redis.database").doesNotContain("hunter2"));
     }
 
     @Test

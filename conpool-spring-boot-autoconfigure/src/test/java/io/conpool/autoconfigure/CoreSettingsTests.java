@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import io.conpool.HealthCheck;
 import io.conpool.HealthChecks;
 import io.conpool.PoolConfig;
+import io.conpool.ProtocolHandler;
 import io.conpool.autoconfigure.ConpoolProperties.EndpointProperties;
 import io.conpool.autoconfigure.CoreSettings.Leaf;
 
@@ -32,6 +33,11 @@ class CoreSettingsTests {
     @Test
     void everySharedSettingIsACoreSetting() {
         for (Leaf leaf : CoreSettings.leaves(EndpointSettings.class)) {
+            if (leaf.starterSetting) {
+                assertThat(leaf.path).as("only the built-in protocol's settings are read by the starter itself")
+                    .startsWith("redis.");
+                continue;
+            }
             assertThat(leaf.setter).as("PoolConfig.Builder method for %s (named %s)", leaf.path, leaf.coreName)
                 .isNotNull();
             assertThat(leaf.getter).as("PoolConfig getter for %s", leaf.path).isNotNull();
@@ -41,7 +47,8 @@ class CoreSettingsTests {
     @Test
     void everyEndpointPropertyButWhereAndHowIsACoreSetting() {
         for (Leaf leaf : CoreSettings.leaves(EndpointProperties.class)) {
-            if (!leaf.path.equals("host") && !leaf.path.equals("port") && !leaf.path.startsWith("tls.")) {
+            if (!leaf.path.equals("host") && !leaf.path.equals("port") && !leaf.path.startsWith("tls.")
+                    && !leaf.starterSetting) {
                 assertThat(leaf.setter).as("PoolConfig.Builder method for conpool.endpoints.*.%s", leaf.path)
                     .isNotNull();
             }
@@ -89,8 +96,8 @@ class CoreSettingsTests {
         PoolConfig.Builder b = PoolConfig.defaults().toBuilder().maxIdlePerEndpoint(4);
         Map<String, String> names = new HashMap<>();
         List<String> lookedUp = new ArrayList<>();
-        CoreSettings.apply(e, "conpool.endpoints.cache", b, names, (property, name) -> {
-            lookedUp.add(property + "=" + name);
+        CoreSettings.apply(e, "conpool.endpoints.cache", b, names, (type, property, name) -> {
+            lookedUp.add(type.getSimpleName() + " " + property + "=" + name);
             return HealthChecks.builtIn(name).orElseThrow();
         });
         PoolConfig config = b.build();
@@ -99,7 +106,7 @@ class CoreSettingsTests {
         assertThat(config.leakDetectionThreshold()).contains(Duration.ofSeconds(90));
         assertThat(config.circuitBreakerFailureThreshold()).isEqualTo(2);
         assertThat(config.connectionTimeout()).isEqualTo(PoolConfig.defaults().connectionTimeout());
-        assertThat(lookedUp).containsExactly("conpool.endpoints.cache.health-check=redis-ping");
+        assertThat(lookedUp).containsExactly("HealthCheck conpool.endpoints.cache.health-check=redis-ping");
         assertThat(names).containsOnly(Map.entry("maxConnectionsPerEndpoint", "conpool.endpoints.cache.max-connections"),
                 Map.entry("healthCheck", "conpool.endpoints.cache.health-check"),
                 Map.entry("leakDetectionThreshold", "conpool.endpoints.cache.leak-detection-threshold"),
@@ -110,7 +117,9 @@ class CoreSettingsTests {
     @Test
     void describesAConfigInTheShapeOfAnEndpointsProperties() {
         HealthCheck check = c -> true;
-        PoolConfig config = PoolConfig.builder().healthCheck(check).maxConnectionUses(100).build();
+        ProtocolHandler<Object> handler = c -> null;
+        PoolConfig config = PoolConfig.builder().healthCheck(check).protocolHandler(handler).maxConnectionUses(100)
+            .build();
         Map<String, Object> circuitBreaker = new LinkedHashMap<>();
         circuitBreaker.put("enabled", true);
         circuitBreaker.put("failureThreshold", 5);
@@ -131,11 +140,31 @@ class CoreSettingsTests {
         expected.put("connectBackoff", "100ms");
         expected.put("healthCheck", "mine");
         expected.put("healthCheckTimeout", "2s");
+        expected.put("healthCheckInterval", null);
+        expected.put("healthCheckBypassWindow", null);
+        expected.put("protocol", "theirs");
         expected.put("maxPendingAcquires", null);
         expected.put("leakDetectionThreshold", null);
         expected.put("circuitBreaker", circuitBreaker);
-        Map<String, Object> described = CoreSettings.describe(config, c -> c == check ? "mine" : "other");
+        Map<String, Object> described = CoreSettings.describe(config,
+                c -> c == check ? "mine" : c == handler ? "theirs" : "other");
         assertThat(described).containsExactlyEntriesOf(expected);
+    }
+
+    @Test
+    void aProtocolIsResolvedByNameIntoTheBuilder() {
+        EndpointProperties e = new EndpointProperties();
+        e.setProtocol("mine");
+        ProtocolHandler<Object> handler = c -> null;
+        PoolConfig.Builder b = PoolConfig.builder();
+        Map<String, String> names = new HashMap<>();
+        CoreSettings.apply(e, "conpool.endpoints.cache", b, names, (type, property, name) -> {
+            assertThat(type).isEqualTo(ProtocolHandler.class);
+            assertThat(property).isEqualTo("conpool.endpoints.cache.protocol");
+            return name.equals("mine") ? handler : null;
+        });
+        assertThat(b.build().protocolHandler()).containsSame(handler);
+        assertThat(names).containsOnly(Map.entry("protocolHandler", "conpool.endpoints.cache.protocol"));
     }
 
     private static Set<String> coreNames(Class<?> propertiesClass) {

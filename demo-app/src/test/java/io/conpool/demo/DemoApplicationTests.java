@@ -82,7 +82,8 @@ class DemoApplicationTests {
         }
         assertThat(stats.path("maxConnections").asInt()).isEqualTo(10);
         assertThat(stats.path("created").asLong()).isGreaterThanOrEqualTo(1);
-        assertThat(cache.path("config").path("healthCheck").asString()).isEqualTo("redis-ping");
+        assertThat(cache.path("config").path("protocol").asString()).isEqualTo("redis");
+        assertThat(cache.path("config").path("healthCheck").isNull()).isTrue();
 
         JsonNode one = json(get("/actuator/conpool/cache"), 200);
         assertThat(one.path("name").asString()).isEqualTo("cache");

@@ -16,6 +16,8 @@ import io.conpool.HealthCheck;
 import io.conpool.HealthChecks;
 import io.conpool.InvalidEndpointException;
 import io.conpool.PoolConfig;
+import io.conpool.ProtocolHandler;
+import io.conpool.RedisProtocol;
 import io.conpool.Tls;
 import io.conpool.autoconfigure.CoreSettings;
 
@@ -51,7 +53,8 @@ public class ConpoolEndpoint {
 
     private final String poolName;
 
-    private final Map<HealthCheck, String> healthCheckNames = new IdentityHashMap<>();
+    /** Health checks and protocol handlers by identity, to show their names. */
+    private final Map<Object, String> names = new IdentityHashMap<>();
 
     /**
      * @param pool the pool to describe
@@ -59,11 +62,24 @@ public class ConpoolEndpoint {
      * @param healthCheckBeans the application's {@link HealthCheck} beans by bean name, to show a check's name
      */
     public ConpoolEndpoint(ConnectionPool pool, String poolName, Map<String, HealthCheck> healthCheckBeans) {
+        this(pool, poolName, healthCheckBeans, Map.of());
+    }
+
+    /**
+     * @param pool the pool to describe
+     * @param poolName its name, shown in the answer
+     * @param healthCheckBeans the application's {@link HealthCheck} beans by bean name, to show a check's name
+     * @param protocolHandlerBeans the application's {@link ProtocolHandler} beans by bean name, likewise
+     */
+    @SuppressWarnings("rawtypes")
+    public ConpoolEndpoint(ConnectionPool pool, String poolName, Map<String, HealthCheck> healthCheckBeans,
+            Map<String, ? extends ProtocolHandler> protocolHandlerBeans) {
         this.pool = pool;
         this.poolName = poolName;
-        healthCheckBeans.forEach((name, check) -> healthCheckNames.put(check, name));
+        healthCheckBeans.forEach((name, check) -> names.put(check, name));
+        protocolHandlerBeans.forEach((name, handler) -> names.put(handler, name));
         for (String name : HealthChecks.builtInNames()) {
-            HealthChecks.builtIn(name).ifPresent(check -> healthCheckNames.put(check, name));
+            HealthChecks.builtIn(name).ifPresent(check -> names.put(check, name));
         }
     }
 
@@ -165,7 +181,7 @@ public class ConpoolEndpoint {
         }
         StatsDescriptor stats = new StatsDescriptor(s.active(), s.idle(), s.pending(), s.maxConnections(), s.created(),
                 s.reused(), s.misses(), s.hitRate(), s.closed(), closedByReason, s.errors(), s.acquireTimeouts(),
-                s.rejected(), s.leaksDetected(), s.listenerErrors());
+                s.rejected(), s.retried(), s.leaksDetected(), s.listenerErrors());
         Tls tls = e.tls();
         TlsDescriptor tlsDescriptor = tls == null ? null
                 : new TlsDescriptor(tls.serverName() != null ? tls.serverName() : e.host(), tls.verifyHostname(),
@@ -176,7 +192,8 @@ public class ConpoolEndpoint {
 
     /** The settings in force, named as an endpoint's properties (see {@link CoreSettings#describe}). */
     private Map<String, Object> config(PoolConfig c) {
-        return CoreSettings.describe(c, check -> healthCheckNames.getOrDefault(check, check.getClass().getName()));
+        return CoreSettings.describe(c, named -> names.getOrDefault(named,
+                named instanceof RedisProtocol ? RedisProtocol.NAME : named.getClass().getName()));
     }
 
     /**
@@ -254,12 +271,13 @@ public class ConpoolEndpoint {
      * @param errors failed attempts to open a connection
      * @param acquireTimeouts acquires that gave up waiting
      * @param rejected acquires turned away at once (too many waiters, open circuit)
+     * @param retried idempotent work run again on a new connection after an I/O error on a reused one
      * @param leaksDetected leases held past the leak detection threshold
      * @param listenerErrors listener hooks or health checks that threw
      */
     public record StatsDescriptor(int active, int idle, int pending, int maxConnections, long created, long reused,
             long misses, double hitRate, long closed, Map<String, Long> closedByReason, long errors,
-            long acquireTimeouts, long rejected, long leaksDetected, long listenerErrors) {
+            long acquireTimeouts, long rejected, long retried, long leaksDetected, long listenerErrors) {
     }
 
     /** What a DELETE did. */

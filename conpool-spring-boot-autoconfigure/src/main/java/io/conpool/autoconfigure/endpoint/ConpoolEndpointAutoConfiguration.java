@@ -2,6 +2,7 @@ package io.conpool.autoconfigure.endpoint;
 
 import io.conpool.ConnectionPool;
 import io.conpool.HealthCheck;
+import io.conpool.ProtocolHandler;
 import io.conpool.autoconfigure.ConpoolAutoConfiguration;
 import io.conpool.autoconfigure.ConpoolProperties;
 
@@ -31,7 +32,8 @@ public final class ConpoolEndpointAutoConfiguration {
     ConpoolEndpoint conpoolEndpoint(ConnectionPool pool, ObjectProvider<ConpoolProperties> properties,
             ListableBeanFactory beanFactory) {
         String poolName = properties.getIfAvailable(ConpoolProperties::new).poolName();
-        return new ConpoolEndpoint(pool, poolName, beanFactory.getBeansOfType(HealthCheck.class, false, false));
+        return new ConpoolEndpoint(pool, poolName, beanFactory.getBeansOfType(HealthCheck.class, false, false),
+                beanFactory.getBeansOfType(ProtocolHandler.class, false, false));
     }
 
     @Bean

@@ -37,7 +37,7 @@ import org.apache.commons.logging.LogFactory;
  * <ul>
  * <li>gauges {@code conpool.connections.active|idle|pending|max|min} and {@code conpool.circuit.state} (one per
  * {@code state} tag, 1 for the current state), read from the pool's stats when scraped;</li>
- * <li>counters {@code conpool.connections.created|closed|hits|misses|errors|timeouts|rejected|leaks}
+ * <li>counters {@code conpool.connections.created|closed|hits|misses|errors|timeouts|rejected|leaks|retried}
  * ({@code closed} tagged {@code reason}), read from the same stats, so they agree with {@code /actuator/conpool};</li>
  * <li>timers {@code conpool.connections.acquire} (wait, including validation and connect),
  * {@code conpool.connections.usage} (lease duration) and {@code conpool.connections.creation} (connect plus
@@ -364,6 +364,9 @@ public class ConpoolMetrics implements ConnectionPoolListener {
                     tags, r, stats, EndpointStats::rejected);
             counter("conpool.connections.leaks", "Leases held past the leak detection threshold", tags, r, stats,
                     EndpointStats::leaksDetected);
+            counter("conpool.connections.retried",
+                    "Idempotent work run again on a new connection after an I/O error on a reused one", tags, r, stats,
+                    EndpointStats::retried);
             for (CloseReason reason : CloseReason.values()) {
                 counter("conpool.connections.closed", "Connections closed, by reason", tags.and("reason", reason.tag()),
                         r, stats, s -> s.closed(reason));

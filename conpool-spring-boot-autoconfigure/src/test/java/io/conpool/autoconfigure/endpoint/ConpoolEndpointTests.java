@@ -51,6 +51,26 @@ class ConpoolEndpointTests {
         server.close();
     }
 
+    /** The protocol by name (built-in or bean); its settings, a password above all, never. */
+    @Test
+    void showsTheProtocolByNameAndNeverItsPassword() {
+        runner.withPropertyValues(cache())
+            .withPropertyValues("conpool.endpoints.cache.protocol=redis",
+                    "conpool.endpoints.cache.redis.password=never-shown-4711", "conpool.endpoints.cache.redis.database=5",
+                    "conpool.endpoints.own.host=127.0.0.1", "conpool.endpoints.own.port=6390",
+                    "conpool.endpoints.own.protocol=myProtocol")
+            .withBean("myProtocol", io.conpool.ProtocolHandler.class, () -> c -> null)
+            .run(context -> {
+                ConpoolEndpoint endpoint = context.getBean(ConpoolEndpoint.class);
+                PoolDescriptor all = endpoint.pool();
+                assertThat(all.endpoints().get(0).config()).containsEntry("protocol", "redis");
+                assertThat(all.endpoints().get(1).config()).containsEntry("protocol", "myProtocol");
+                // Everything the endpoint answers (records all the way down, so toString shows every value).
+                assertThat(all.toString()).contains("protocol=redis").doesNotContain("never-shown")
+                    .doesNotContain("password");
+            });
+    }
+
     @Test
     @SuppressWarnings("unchecked") // the nested circuitBreaker entry of the config map
     void describesEveryEndpointWithStatsConfigAndTotals() {

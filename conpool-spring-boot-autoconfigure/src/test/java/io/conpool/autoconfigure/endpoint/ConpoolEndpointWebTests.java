@@ -107,7 +107,8 @@ class ConpoolEndpointWebTests {
                 + "\"connectionTimeout\":\"10s\",\"acquireTimeout\":\"30s\",\"maxIdleTime\":\"1m\","
                 + "\"maxConnectionLifetime\":\"5m\",\"lifetimeJitter\":0.05,\"maxConnectionUses\":null,"
                 + "\"validationInterval\":\"30s\",\"connectAttempts\":3,\"connectBackoff\":\"100ms\","
-                + "\"healthCheck\":null,\"healthCheckTimeout\":\"2s\",\"maxPendingAcquires\":null,"
+                + "\"healthCheck\":null,\"healthCheckTimeout\":\"2s\",\"healthCheckInterval\":null,"
+                + "\"healthCheckBypassWindow\":null,\"protocol\":null,\"maxPendingAcquires\":null,"
                 + "\"leakDetectionThreshold\":null,\"circuitBreaker\":{\"enabled\":true,\"failureThreshold\":5,"
                 + "\"openDuration\":\"1s\",\"maxOpenDuration\":\"1m\"}}");
         HttpResponse<String> byAddress = get("/actuator/conpool/" + SECRET_HOST + ":" + server.port());

@@ -297,6 +297,22 @@ class ConpoolMetricsScrapeTests {
         }
 
         @Override
+        public PooledConnection acquireNew(Endpoint endpoint) {
+            return delegate.acquireNew(endpoint);
+        }
+
+        @Override
+        public PooledConnection acquireNew(Endpoint endpoint, Duration timeout) {
+            return delegate.acquireNew(endpoint, timeout);
+        }
+
+        @Override
+        public <T, E extends Exception> T withConnection(Endpoint endpoint, io.conpool.Idempotence idempotence,
+                ConnectionWork<T, E> work) throws E {
+            return delegate.withConnection(endpoint, idempotence, work);
+        }
+
+        @Override
         public io.conpool.ClearResult tlsMaterialChanged(Endpoint endpoint) {
             return delegate.tlsMaterialChanged(endpoint);
         }

@@ -65,7 +65,7 @@ class ConpoolMetricsTests {
                 assertThat(find(registry, "conpool.connections." + gauge, "cache").gauge()).as(gauge).isNotNull();
             }
             for (String counter : new String[] { "created", "hits", "misses", "errors", "timeouts", "rejected",
-                    "leaks" }) {
+                    "leaks", "retried" }) {
                 assertThat(find(registry, "conpool.connections." + counter, "cache").functionCounter()).as(counter)
                     .isNotNull();
             }

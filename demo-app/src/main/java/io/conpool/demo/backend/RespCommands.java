@@ -10,8 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The commands the embedded backend understands, executed against one in-memory map shared by every connection:
- * {@code PING [message]}, {@code ECHO message}, {@code GET key}, {@code SET key value}, {@code DEL key [key ...]} and
- * {@code QUIT}.
+ * {@code PING [message]}, {@code ECHO message}, {@code GET key}, {@code SET key value}, {@code DEL key [key ...]},
+ * {@code UNWATCH} and {@code QUIT}. ({@code UNWATCH} answers {@code +OK}: nothing can be watched here. It is what the
+ * pool's redis protocol handler sends when a connection is returned, to find one left inside a transaction.)
  *
  * <p>Everything else, including the handshake commands real clients send first ({@code HELLO}, {@code AUTH},
  * {@code CLIENT}, {@code SELECT}, {@code COMMAND}), gets Redis' own error for an unknown command, so such a client fails
@@ -83,6 +84,14 @@ final class RespCommands {
                         removed += data.remove(key(key)) != null ? 1 : 0;
                     }
                     integer(out, removed);
+                }
+                else {
+                    wrongArity(out, name);
+                }
+                return true;
+            case "UNWATCH":
+                if (arity == 1) {
+                    simple(out, "OK");
                 }
                 else {
                     wrongArity(out, name);

@@ -176,6 +176,13 @@ class EmbeddedRespServerTest {
     }
 
     @Test
+    void unwatchSaysOkSinceNothingIsWatched() throws IOException {
+        Client c = connect();
+        assertThat(c.call("UNWATCH")).isEqualTo(new RespReply.Simple("OK"));
+        assertThat(c.call("PING")).isEqualTo(new RespReply.Simple("PONG"));
+    }
+
+    @Test
     void quitSaysOkAndHangsUp() throws IOException {
         Client c = connect();
         assertThat(c.call("QUIT")).isEqualTo(new RespReply.Simple("OK"));
