@@ -69,6 +69,9 @@ final class ProtocolCalls {
             if (c.leftoverOnReturn() != null) {
                 throw new IOException("the protocol handler's init left bytes unread or unflushed");
             }
+            if (c.optionsTouched && !c.restoreOptions()) { // it took the socket: the first lessee gets the pool's options
+                throw new IOException("the socket refused the pool's options after the protocol handler's init");
+            }
             c.socket.setSoTimeout(0);
         }
         catch (IOException | RuntimeException | Error ex) {
@@ -112,7 +115,7 @@ final class ProtocolCalls {
             c.socket.setSoTimeout(checkTimeoutMillis);
             boolean reusable = handler.onRelease(c.protocolState, view);
             c.socket.setSoTimeout(0);
-            if (!reusable) {
+            if (!reusable || (c.optionsTouched && !c.restoreOptions())) {
                 return CloseReason.PROTOCOL_RESET_FAILED;
             }
             return c.leftoverOnReturn() == null ? null : CloseReason.PROTOCOL_RESET_FAILED;

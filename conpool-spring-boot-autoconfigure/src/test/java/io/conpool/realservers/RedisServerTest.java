@@ -96,10 +96,17 @@ class RedisServerTest {
             finally {
                 Await.shutdown(threads);
             }
-            EndpointStats s = pool.stats(ep);
-            System.out.println("redis, timeout 1: " + operations + " operations, " + s);
             assertThat(errors).as("errors that reached callers").isEmpty();
             assertThat(operations.get()).isGreaterThan(50);
+            // And for certain: the connections left idle past the server's timeout are closed by it, seen, replaced.
+            Await.sleep(2_600);
+            for (int i = 0; i < 3; i++) {
+                Object reply = pool.withConnection(ep, Idempotence.IDEMPOTENT,
+                        c -> RespWire.call(c.in(), c.out(), "GET", "worker-0"));
+                assertThat(reply).isEqualTo(written.get("worker-0"));
+            }
+            EndpointStats s = pool.stats(ep);
+            System.out.println("redis, timeout 1: " + operations + " operations, " + s);
             long closedUnderUs = s.closed(CloseReason.PEER_CLOSED) + s.closed(CloseReason.HEALTH_CHECK_FAILED)
                     + s.closed(CloseReason.DIRTY) + s.retried();
             assertThat(closedUnderUs).as("connections the server closed under the pool").isPositive();
