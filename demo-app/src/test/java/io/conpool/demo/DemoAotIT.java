@@ -97,7 +97,7 @@ class DemoAotIT {
             assertThat(cache.path("name").asString()).isEqualTo("cache");
             assertThat(cache.path("stats").path("created").asLong()).isGreaterThanOrEqualTo(1);
             assertThat(cache.path("stats").path("closedByReason").has("idle-timeout")).isTrue();
-            assertThat(cache.path("config").path("healthCheck").asString()).isEqualTo("redis-ping");
+            assertThat(cache.path("config").path("protocol").asString()).isEqualTo("redis");
             assertThat(cache.path("config").path("circuitBreaker").path("failureThreshold").asInt()).isEqualTo(5);
 
             JsonNode health = json(send("GET", base + "/actuator/health", null), 200);
