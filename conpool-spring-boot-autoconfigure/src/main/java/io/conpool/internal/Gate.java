@@ -307,10 +307,6 @@ final class Gate {
         return s == CLOSED ? 0 : (int) (s >>> 32);
     }
 
-    boolean isClosed() {
-        return state.get() == CLOSED;
-    }
-
     /**
      * Wakes the virtual-thread waiters whose deadline has passed (they park without a timer and, woken, time out by
      * themselves). Returns the earliest deadline of those still waiting, or {@link Long#MAX_VALUE} if none.

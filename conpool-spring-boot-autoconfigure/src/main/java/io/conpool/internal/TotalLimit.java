@@ -30,10 +30,6 @@ final class TotalLimit {
         this.gate = new Gate(max, Integer.MAX_VALUE);
     }
 
-    int max() {
-        return max;
-    }
-
     Gate gate() {
         return gate;
     }
