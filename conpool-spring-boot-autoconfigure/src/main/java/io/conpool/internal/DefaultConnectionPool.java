@@ -16,7 +16,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.pool2.impl.GenericKeyedObjectPool;
 import org.slf4j.Logger;
@@ -74,8 +73,8 @@ public final class DefaultConnectionPool implements ConnectionPool {
 
     private final GenericKeyedObjectPool<Endpoint, Connection> connections;
 
-    /** Told when a virtual thread waits without a timer ({@link #watchDeadline}); one instance, not one per wait. */
-    final Gate.DeadlineWatch deadlineWatch = this::watchDeadline;
+    /** Told when a virtual thread waits without a timer: schedules the deadline checks that wake it. */
+    final DeadlineChecks deadlineWatch;
 
     private final ConcurrentHashMap<Endpoint, EndpointPool> pools = new ConcurrentHashMap<>();
 
@@ -92,12 +91,6 @@ public final class DefaultConnectionPool implements ConnectionPool {
      */
     private volatile long goodbyeDeadline;
 
-    /**
-     * When the next deadline check is due ({@link System#nanoTime()}), or {@link Long#MAX_VALUE} if none is
-     * scheduled. Virtual threads wait without a timer; this check, on the sweeper thread, wakes those whose deadline
-     * passed.
-     */
-    private final AtomicLong nextDeadlineCheck = new AtomicLong(Long.MAX_VALUE);
 
     public DefaultConnectionPool(String name, PoolConfig defaults, Map<String, Endpoint> named,
             Map<Endpoint, PoolConfig> overrides, List<ConnectionPoolListener> listeners,
@@ -131,6 +124,7 @@ public final class DefaultConnectionPool implements ConnectionPool {
             }
         }
         this.maintenance = new Maintenance(name, this, sweepEvery);
+        this.deadlineWatch = new DeadlineChecks(this, maintenance);
         for (Endpoint e : this.named.values()) {
             poolFor(e); // named endpoints are known (stats, metrics) before first use
         }
@@ -468,43 +462,6 @@ public final class DefaultConnectionPool implements ConnectionPool {
         return pools.computeIfAbsent(endpoint, e -> new EndpointPool(e, namesByEndpoint.get(e), config(e), this));
     }
 
-    /**
-     * A virtual thread with this deadline waits (untimed) in some endpoint's queue: makes sure a deadline check runs
-     * by then. With one acquire timeout for all, later waiters have later deadlines and schedule nothing.
-     */
-    void watchDeadline(long deadline) {
-        long due;
-        while ((due = nextDeadlineCheck.get()) == Long.MAX_VALUE || deadline - due < 0) {
-            if (nextDeadlineCheck.compareAndSet(due, deadline)) {
-                maintenance.schedule(this::checkDeadlines, deadline - System.nanoTime());
-                return;
-            }
-        }
-    }
-
-    /**
-     * Wakes virtual-thread waiters past their deadline, then schedules the next check for the earliest deadline
-     * left. A waiter queued during the scan either is seen by it or finds no check due and schedules one.
-     */
-    private void checkDeadlines() {
-        nextDeadlineCheck.set(Long.MAX_VALUE);
-        long now = System.nanoTime();
-        long earliest = Long.MAX_VALUE;
-        for (EndpointPool p : pools.values()) {
-            earliest = earlier(earliest, p.wakeExpiredWaiters(now));
-        }
-        if (total != null) {
-            earliest = earlier(earliest, total.gate().wakeExpired(now));
-        }
-        if (earliest != Long.MAX_VALUE) {
-            watchDeadline(earliest);
-        }
-    }
-
-    private static long earlier(long a, long b) {
-        return b != Long.MAX_VALUE && (a == Long.MAX_VALUE || b - a < 0) ? b : a;
-    }
-
     Iterable<EndpointPool> endpointPools() {
         return pools.values();
     }
@@ -573,42 +530,6 @@ public final class DefaultConnectionPool implements ConnectionPool {
         }
         catch (Exception ex) {
             log.warn("examining the idle connections of pool '{}' failed", name, ex);
-        }
-    }
-
-    /**
-     * Makes room under {@code maxTotalConnections} for {@code requester}: closes one idle connection of the endpoint
-     * unused the longest among those nobody waits for. Called by the factory, on the requester's thread, inside its
-     * own call into commons-pool2. Returns whether one closed.
-     */
-    boolean closeOneIdleElsewhere(EndpointPool requester) {
-        EndpointPool victim = null;
-        for (EndpointPool p : pools.values()) {
-            if (p != requester && p.waiting() == 0 && p.idleCount() > 0
-                    && (victim == null || p.lastActivityNanos() - victim.lastActivityNanos() < 0)) {
-                victim = p;
-            }
-        }
-        if (victim == null) {
-            return false;
-        }
-        CallContext call = CallContext.current();
-        boolean noCreate = call.noCreate;
-        boolean skipValidation = call.skipValidation;
-        call.noCreate = true; // take an idle one or nothing
-        call.skipValidation = true; // it is taken only to be closed
-        try {
-            Connection c = connections.borrowObject(victim.endpoint);
-            c.closeReason = CloseReason.TOTAL_LIMIT;
-            connections.returnObject(victim.endpoint, c);
-            return true;
-        }
-        catch (Exception ex) {
-            return false; // none idle any more, or the pool closed: the requester waits
-        }
-        finally {
-            call.noCreate = noCreate;
-            call.skipValidation = skipValidation;
         }
     }
 

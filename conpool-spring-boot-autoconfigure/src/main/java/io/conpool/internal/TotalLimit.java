@@ -3,8 +3,12 @@ package io.conpool.internal;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.commons.pool2.impl.GenericKeyedObjectPool;
+
 import io.conpool.AcquireInterruptedException;
 import io.conpool.AcquireTimeoutException;
+import io.conpool.CloseReason;
+import io.conpool.Endpoint;
 import io.conpool.ConnectionPoolObserver;
 
 /**
@@ -47,7 +51,7 @@ final class TotalLimit {
         if (gate.tryAcquire()) {
             return true;
         }
-        endpoint.pool().closeOneIdleElsewhere(endpoint);
+        closeOneIdleElsewhere(endpoint);
         if (endpoint.observers == null) {
             return waited(endpoint, call, watch);
         }
@@ -112,6 +116,44 @@ final class TotalLimit {
     void nudgeAfterReturn(EndpointPool endpoint) {
         if (endpoint.waitingForTotal.get() > 0) {
             gate.nudge(endpoint);
+        }
+    }
+
+    /**
+     * Makes room under {@code maxTotalConnections} for {@code requester}: closes one idle connection of the endpoint
+     * unused the longest among those nobody waits for. Called by the factory, on the requester's thread, inside its
+     * own call into commons-pool2 (hence the borrow without opening or checking). Returns whether one closed.
+     */
+    private static boolean closeOneIdleElsewhere(EndpointPool requester) {
+        DefaultConnectionPool pool = requester.pool();
+        GenericKeyedObjectPool<Endpoint, Connection> connections = pool.connections();
+        EndpointPool victim = null;
+        for (EndpointPool p : pool.endpointPools()) {
+            if (p != requester && p.waiting() == 0 && p.idleCount() > 0
+                    && (victim == null || p.lastActivityNanos() - victim.lastActivityNanos() < 0)) {
+                victim = p;
+            }
+        }
+        if (victim == null) {
+            return false;
+        }
+        CallContext call = CallContext.current();
+        boolean noCreate = call.noCreate;
+        boolean skipValidation = call.skipValidation;
+        call.noCreate = true; // take an idle one or nothing
+        call.skipValidation = true; // it is taken only to be closed
+        try {
+            Connection c = connections.borrowObject(victim.endpoint);
+            c.closeReason = CloseReason.TOTAL_LIMIT;
+            connections.returnObject(victim.endpoint, c);
+            return true;
+        }
+        catch (Exception ex) {
+            return false; // none idle any more, or the pool closed: the requester waits
+        }
+        finally {
+            call.noCreate = noCreate;
+            call.skipValidation = skipValidation;
         }
     }
 }
