@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -104,11 +103,9 @@ final class EndpointPool {
      */
     private final AtomicLong leases = new AtomicLong();
 
-    /** Connections open or opening, counted against {@code maxConnections} (see {@link #reserveOpen()}). */
-    private final AtomicInteger open = new AtomicInteger();
+    /** Its open connections, counted against {@code maxConnections} while they open. */
+    private final OpenConnections open;
 
-    /** Every open connection, idle or leased: for leak reports, DNS retirement and the forced close at shutdown. */
-    private final Set<Connection> registry = ConcurrentHashMap.newKeySet();
 
     /**
      * Retirement generation: connections made before the last {@link #retire} (a clear, a TLS material change) close
@@ -154,6 +151,7 @@ final class EndpointPool {
         this.observers = pool.observers();
         this.total = pool.totalLimit();
         this.maxConnections = config.maxConnectionsPerEndpoint();
+        this.open = new OpenConnections(maxConnections);
         this.leakThresholdNanos = config.leakDetectionThreshold().map(Duration::toNanos).orElse(0L);
         this.gate = new Gate(maxConnections, config.maxPendingAcquires().orElse(Integer.MAX_VALUE));
         this.breaker = new CircuitBreaker(endpoint, config, ticker, this::circuitChanged);
@@ -486,24 +484,16 @@ final class EndpointPool {
 
     /** Counts one more connection opening if the endpoint is below {@code maxConnections}. */
     boolean reserveOpen() {
-        int n;
-        do {
-            n = open.get();
-            if (n >= maxConnections) {
-                return false;
-            }
-        }
-        while (!open.compareAndSet(n, n + 1));
-        return true;
+        return open.reserve();
     }
 
     void unreserveOpen() {
-        open.decrementAndGet();
+        open.unreserve();
     }
 
     /** A connection was opened (its room reserved). */
     void opened(Connection c) {
-        registry.add(c);
+        open.add(c);
         counters.created.increment();
         breaker.success();
         if (listeners.any()) {
@@ -544,7 +534,7 @@ final class EndpointPool {
     /**
      * The protocol handler's {@code init} failed on a connection the dialer opened: it is closed and counted as created
      * and then closed, so {@code created - closed == active + idle} holds. It never joined the pool, so nothing else
-     * (registry, open count, breaker success) knows of it.
+     * (the open connections, the breaker) knows of it.
      */
     void protocolInitFailed(Connection c) {
         counters.created.increment();
@@ -568,8 +558,7 @@ final class EndpointPool {
         if (!c.forget()) {
             return false;
         }
-        registry.remove(c);
-        open.decrementAndGet();
+        open.remove(c);
         lastActivityNanos = ticker.nanoTime();
         return true;
     }
@@ -784,13 +773,10 @@ final class EndpointPool {
         if (leakThresholdNanos <= 0) {
             return;
         }
-        for (Connection c : registry) {
-            if (c.isLeased() && !c.leakReported && c.leasedBy != null && now - c.leasedAtNanos > leakThresholdNanos) {
-                c.leakReported = true;
-                leakLog.warn("connection to {} leased for {} ms without being returned (threshold {} ms); leased at:",
-                        endpoint, (now - c.leasedAtNanos) / 1_000_000, leakThresholdNanos / 1_000_000, c.leasedBy);
-                counters.leaks.increment(); // after the report: a reader who sees the count finds the report
-            }
+        for (Connection c : open.newlyLeaked(now, leakThresholdNanos)) {
+            leakLog.warn("connection to {} leased for {} ms without being returned (threshold {} ms); leased at:",
+                    endpoint, (now - c.leasedAtNanos) / 1_000_000, leakThresholdNanos / 1_000_000, c.leasedBy);
+            counters.leaks.increment(); // after the report: a reader who sees the count finds the report
         }
     }
 
@@ -807,7 +793,7 @@ final class EndpointPool {
      * {@code forgetUnusedEndpointsAfter}.
      */
     boolean retireIfUnused(long now) {
-        if (name != null || closed || open.get() > 0 || now - lastActivityNanos <= pool.forgetUnusedAfterNanos) {
+        if (name != null || closed || !open.isEmpty() || now - lastActivityNanos <= pool.forgetUnusedAfterNanos) {
             return false;
         }
         return gate.retireIfUnused(maxConnections);
@@ -815,14 +801,7 @@ final class EndpointPool {
 
     /** Retires connections to addresses no longer in the DNS answer; the caller then has idle ones examined. */
     boolean retireAddressesNotIn(Set<java.net.InetAddress> current) {
-        boolean any = false;
-        for (Connection c : registry) {
-            if (!current.contains(c.remote.getAddress())) {
-                c.retired = true;
-                any = true;
-            }
-        }
-        return any;
+        return open.retireAddressesNotIn(current);
     }
 
     /** Fails waiters and later acquires; idle connections close with commons-pool2, leased ones when returned. */
@@ -837,15 +816,12 @@ final class EndpointPool {
 
     /** Closes the sockets of connections still leased (end of the shutdown grace period). Returns how many. */
     int forceCloseLeased() {
-        int n = 0;
-        for (Connection c : registry) {
-            if (c.isLeased()) {
-                c.abortChannel(); // its lessee may be stuck in I/O: a TLS close would wait for it
-                closeCounted(c, CloseReason.POOL_CLOSED);
-                n++;
-            }
+        List<Connection> leased = open.leased();
+        for (Connection c : leased) {
+            c.abortChannel(); // its lessee may be stuck in I/O: a TLS close would wait for it
+            closeCounted(c, CloseReason.POOL_CLOSED);
         }
-        return n;
+        return leased.size();
     }
 
     void resetCircuit() {
